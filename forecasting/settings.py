@@ -1,0 +1,71 @@
+"""Typed settings shared by the CLI, the dashboard and the engine, with their defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+__all__ = [
+    "DEFAULT_HORIZON",
+    "DEFAULT_LEVEL",
+    "EXECUTOR_KINDS",
+    "LEVELS",
+    "METRICS",
+    "MODES",
+    "ExecutorKind",
+    "Level",
+    "Mode",
+    "RunSettings",
+]
+
+Mode = Literal["finance_guardian", "financial_storyteller"]
+ExecutorKind = Literal["sequential", "threads", "processes"]
+Level = Literal[80, 95]
+
+MODES: Final[tuple[Mode, ...]] = ("finance_guardian", "financial_storyteller")
+EXECUTOR_KINDS: Final[tuple[ExecutorKind, ...]] = ("processes", "sequential", "threads")
+LEVELS: Final[tuple[Level, ...]] = (80, 95)
+DEFAULT_HORIZON: Final = 3
+DEFAULT_LEVEL: Final[Level] = 95
+MAX_HORIZON: Final = 12
+
+# The 14 forecasts, in the order the report and the dashboard show them.
+METRICS: Final[tuple[str, ...]] = (
+    "revenue",
+    "expenses",
+    "profit",
+    "cashflow",
+    "dso",
+    "dpo",
+    "cash_conversion_cycle",
+    "ar",
+    "ap",
+    "working_capital",
+    "profit_margin",
+    "expense_ratio",
+    "debt_to_equity_ratio",
+    "growth_rate",
+)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the user chose: how far to forecast, at which interval level, on which executor."""
+
+    mode: Mode = "finance_guardian"
+    horizon: int = DEFAULT_HORIZON
+    level: Level = DEFAULT_LEVEL
+    executor: ExecutorKind = "processes"
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.horizon <= MAX_HORIZON:
+            raise ValueError(f"horizon must be 1 to {MAX_HORIZON} months, got {self.horizon}")
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be 80 or 95, got {self.level}")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.executor not in EXECUTOR_KINDS:
+            raise ValueError(f"executor must be one of {', '.join(EXECUTOR_KINDS)}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")

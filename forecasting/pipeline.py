@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .ingest import IngestResult, SourceFile, ingest
 from .kpis import KpiFrame, compute_kpis
-from .runner import ForecastJob, MetricResult, run_jobs
+from .runner import ForecastJob, MetricResult, WarmPool, run_jobs
 from .settings import METRICS
 
 __all__ = ["Analysis", "Prepared", "RunTiming", "analyse", "build_jobs", "prepare"]
@@ -77,18 +77,19 @@ def prepare(files: Sequence[SourceFile], horizon: int, level: int,
 
 def analyse(
     prepared: Prepared,
-    executor: Executor | None = None,
+    executor: Executor | WarmPool | None = None,
     executor_name: str = "sequential",
     workers: int = 1,
     on_result: Callable[[MetricResult, int, int], None] | None = None,
-    on_broken: Callable[[], Executor] | None = None,
 ) -> Analysis:
     """Run every job (in-process without an executor), calling ``on_result(result, done, total)``
-    from this thread as each metric finishes."""
+    from this thread as each metric finishes. A WarmPool replaces a dead worker and resubmits."""
     started = time.perf_counter()
     results: dict[str, MetricResult] = {}
     total = len(prepared.jobs)
-    for result in run_jobs(prepared.jobs, executor, on_broken):
+    stream = (executor.run(prepared.jobs) if isinstance(executor, WarmPool)
+              else run_jobs(prepared.jobs, executor))
+    for result in stream:
         results[result.metric] = result
         if on_result is not None:
             on_result(result, len(results), total)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from typing import Any, Final, Self
 
@@ -19,6 +20,8 @@ __all__ = ["ProphetModel", "silence_prophet"]
 _SAMPLES: Final = 500
 _FIT_TIMEOUT_S: Final = 20.0
 _YEARLY_FOURIER_ORDER: Final = 4  # 12 points a year identify at most 5 harmonics
+# Prophet samples with numpy's global generator; threads must not reseed it under each other.
+_SAMPLING_LOCK: Final = threading.Lock()
 
 
 def silence_prophet() -> None:
@@ -84,12 +87,13 @@ class ProphetModel:
         mean = model.predict(future)["yhat"].to_numpy(dtype="float64")
         model.uncertainty_samples = _SAMPLES
         # Prophet draws its trend changes with numpy's global generator: seed it for repeatability.
-        state = np.random.get_state()
-        np.random.seed(12345)
-        try:
-            samples = model.predictive_samples(future)["yhat"]
-        finally:
-            np.random.set_state(state)
+        with _SAMPLING_LOCK:
+            state = np.random.get_state()
+            np.random.seed(12345)
+            try:
+                samples = model.predictive_samples(future)["yhat"]
+            finally:
+                np.random.set_state(state)
         bands = {
             level: (np.quantile(samples, 0.5 - level / 200, axis=1),
                     np.quantile(samples, 0.5 + level / 200, axis=1))

@@ -1,0 +1,72 @@
+"""Parallel financial forecasting dashboard: the page reads top to bottom like a table of contents."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.engine import cached_prepare, files_key, run_report
+from components.forecast_view import forecast_group_ui, model_detail_ui
+from components.kpi_cards import kpi_cards_ui
+from components.mapping_view import ingest_summary_ui, mapping_ui
+from components.narrative_view import narrative_ui
+from components.report_view import downloads_ui
+from components.sidebar import controls_ui, upload_ui
+from components.texts import APP_TITLE
+from components.timing_panel import timing_ui
+from forecasting import DataValidationError, with_mode
+
+st.set_page_config(page_title=APP_TITLE, page_icon="📈", layout="wide")
+st.title(APP_TITLE)
+
+files, uploaded = upload_ui()
+settings = controls_ui()
+key = files_key(files)
+overrides: dict[str, str] = st.session_state.setdefault(f"overrides-{key}", {})
+mapping = tuple(sorted(overrides.items()))
+
+try:
+    prepared = cached_prepare(key, settings.horizon, settings.level, mapping, files)
+except DataValidationError as error:
+    st.error(f"**This data cannot be forecast yet.** {error}", icon="⚠️")
+    st.info("Fix the export (or the column mapping) and upload it again; the bundled sample is "
+            "used when no file is uploaded.")
+    if overrides and st.button("Reset the column mapping"):
+        st.session_state[f"overrides-{key}"] = {}
+        st.rerun()
+    st.stop()
+
+with st.expander("Column mapping and data checks", expanded=uploaded):
+    chosen = mapping_ui(prepared.data.summary, overrides, key)
+    ingest_summary_ui(prepared.data.summary)
+if chosen != overrides:
+    st.session_state[f"overrides-{key}"] = chosen
+    st.rerun()
+
+report = run_report(key, settings.horizon, settings.level, mapping, settings.executor,
+                    settings.workers, prepared)
+report = with_mode(report, settings.mode)
+if comparison := st.session_state.get(f"comparison-{key}"):
+    report["full_analysis_report"]["timing"] = {**report["full_analysis_report"]["timing"],
+                                                "comparison": comparison}
+body = report["full_analysis_report"]
+
+st.caption(f"{body['metadata']['months']} months, {body['metadata']['data_start_date'][:7]} to "
+           f"{body['metadata']['data_end_date'][:7]} · forecasting {settings.horizon} month(s) "
+           f"at {settings.level}% · {', '.join(body['metadata']['source_files'])}")
+kpi_cards_ui(body)
+narrative_ui(body)
+
+core, working, ratios, details, timing, downloads = st.tabs(
+    ["Core", "Working capital", "Ratios", "Model details", "Timing", "Downloads"])
+with core:
+    forecast_group_ui(body, "Core")
+with working:
+    forecast_group_ui(body, "Working capital")
+with ratios:
+    forecast_group_ui(body, "Ratios")
+with details:
+    model_detail_ui(body)
+with timing:
+    timing_ui(report, prepared, settings.workers, key)
+with downloads:
+    downloads_ui(report)

@@ -1,0 +1,49 @@
+"""KPI cards: latest value, change against the previous month, the formula as a tooltip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from forecasting.kpis import METRIC_INFO
+from forecasting.narratives import format_value
+
+from .texts import CARD_METRICS
+
+__all__ = ["kpi_cards_ui"]
+
+
+def _delta(card: dict[str, Any]) -> str | None:
+    change = card.get("change")
+    if change is None:
+        return None
+    unit = card["unit"]
+    if unit == "currency":
+        previous = card.get("previous")
+        pct = f" ({change / abs(previous) * 100:+.1f}%)" if previous else ""
+        return f"{format_value(change, 'currency')}{pct}"
+    if unit == "percent":
+        return f"{change:+.1f} pts"
+    if unit == "days":
+        return f"{change:+.1f} days"
+    return f"{change:+.2f}"
+
+
+def kpi_cards_ui(body: dict[str, Any]) -> None:
+    cards = body["kpi_cards"]
+    shown = [m for m in CARD_METRICS if m in cards]
+    cols = st.columns(5)
+    for i, metric in enumerate(shown):
+        card = cards[metric]
+        info = METRIC_INFO[metric]
+        with cols[i % 5]:
+            st.metric(card["label"], format_value(card["value"], card["unit"]), _delta(card),
+                      delta_color="normal" if info.higher_is_better else "inverse",
+                      help=f"{info.formula} Latest month {card['period'][:7]}, change against "
+                           "the previous month.", border=True)
+    accuracy = body["kpis"].get("forecast_accuracy")
+    with cols[len(shown) % 5]:
+        st.metric("Forecast accuracy", "n/a" if accuracy is None else f"{accuracy:.1f}%",
+                  help="100 − the median backtest sMAPE of the chosen models on the money "
+                       "metrics: how close past forecasts came to what happened.", border=True)

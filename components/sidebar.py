@@ -1,0 +1,45 @@
+"""Sidebar: the uploader (bundled sample by default) and the run settings."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from forecasting import RunSettings, SourceFile
+from forecasting.settings import EXECUTOR_KINDS, LEVELS, MAX_HORIZON, MODES
+
+from .texts import EXECUTOR_LABELS, HELP, MODE_LABELS, SAMPLE_NAME, SAMPLE_PATH
+
+__all__ = ["controls_ui", "upload_ui"]
+
+
+def upload_ui() -> tuple[list[SourceFile], bool]:
+    """The files to analyse and whether they are the user's (False: the bundled sample)."""
+    st.sidebar.header("Data")
+    uploaded = st.sidebar.file_uploader("CSV exports", type=["csv", "txt", "tsv"],
+                                        accept_multiple_files=True, help=HELP["upload"])
+    if uploaded:
+        return [SourceFile(f.name, f.getvalue()) for f in uploaded], True
+    st.sidebar.caption(f"Using the bundled sample: {SAMPLE_PATH.name} (60 months).")
+    return [SourceFile(SAMPLE_NAME, SAMPLE_PATH.read_bytes())], False
+
+
+def controls_ui() -> RunSettings:
+    """Mode, horizon, interval level, executor and workers."""
+    st.sidebar.header("Analysis")
+    mode = st.sidebar.radio("Narrative mode", MODES, format_func=MODE_LABELS.__getitem__,
+                            help=HELP["mode"], key="mode")
+    horizon = st.sidebar.slider("Horizon (months)", 1, MAX_HORIZON, 3, help=HELP["horizon"],
+                                key="horizon")
+    level = st.sidebar.radio("Interval level", LEVELS, index=1, format_func=lambda v: f"{v}%",
+                             horizontal=True, help=HELP["level"], key="level")
+    st.sidebar.header("Engine")
+    executor = st.sidebar.selectbox("Executor", EXECUTOR_KINDS,
+                                    format_func=EXECUTOR_LABELS.__getitem__,
+                                    help=HELP["executor"], key="executor")
+    cpus = os.cpu_count() or 1
+    workers = st.sidebar.slider("Workers", 1, cpus, cpus, help=HELP["workers"], key="workers",
+                                disabled=executor == "sequential") if cpus > 1 else 1
+    return RunSettings(mode=mode, horizon=horizon, level=level, executor=executor,
+                       workers=1 if executor == "sequential" else workers)

@@ -1,0 +1,36 @@
+"""Defaults, labels and help texts for the page, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+SAMPLE_PATH: Final = Path(__file__).resolve().parents[1] / "sample_data" / "company_financials.csv"
+SAMPLE_NAME: Final = "company_financials.csv (bundled sample)"
+APP_TITLE: Final = "Parallel financial forecasting"
+
+MODE_LABELS: Final = {
+    "finance_guardian": "Finance guardian — risks and controls",
+    "financial_storyteller": "Financial storyteller — the growth story",
+}
+EXECUTOR_LABELS: Final = {
+    "processes": "Process pool (parallel)",
+    "sequential": "Sequential (one after another)",
+    "threads": "Threads",
+}
+HELP: Final = {
+    "upload": "One or more CSV exports (monthly or daily rows). Several files are merged; exact "
+              "duplicate rows are dropped. Without an upload the bundled sample is used.",
+    "horizon": "How many months ahead to forecast.",
+    "level": "The confidence level of the band around each forecast.",
+    "executor": "Where the 14 forecast jobs run. The process pool is kept warm between runs.",
+    "workers": "Worker processes (or threads) running jobs at the same time.",
+    "mode": "Changes the narrative only; the forecasts are not refitted.",
+}
+GROUPS: Final = {
+    "Core": ("revenue", "expenses", "profit", "cashflow"),
+    "Working capital": ("dso", "dpo", "cash_conversion_cycle", "ar", "ap", "working_capital"),
+    "Ratios": ("profit_margin", "expense_ratio", "debt_to_equity_ratio", "growth_rate"),
+}
+CARD_METRICS: Final = ("revenue", "profit_margin", "growth_rate", "cashflow", "dso", "dpo",
+                       "cash_conversion_cycle", "working_capital", "debt_to_equity_ratio")

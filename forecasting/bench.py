@@ -1,0 +1,136 @@
+"""Sequential vs parallel on the same jobs and data, measured in one run, with the evidence."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .pipeline import Analysis, Prepared, RunTiming
+from .report import build_report
+from .runner import MetricResult, WarmPool, run_jobs
+
+__all__ = ["compare", "forecasts_identical", "scaling_sweep", "timeline"]
+
+
+def _run(prepared: Prepared, pool: WarmPool | None) -> tuple[float, dict[str, MetricResult]]:
+    started = time.perf_counter()
+    jobs = prepared.jobs
+    results = {r.metric: r for r in (pool.run(jobs) if pool else run_jobs(jobs))}
+    return time.perf_counter() - started, results
+
+
+def forecasts_identical(a: dict[str, MetricResult], b: dict[str, MetricResult],
+                        tolerance: float = 1e-9) -> bool:
+    """True when both runs chose the same models and every forecast number matches."""
+    if a.keys() != b.keys():
+        return False
+    for metric, left in a.items():
+        right = b[metric]
+        if (left.selection is None) != (right.selection is None):
+            return False
+        if left.selection is None or right.selection is None:
+            continue
+        fl, fr = left.selection.forecast, right.selection.forecast
+        if left.selection.best != right.selection.best or not np.allclose(
+                fl.mean, fr.mean, rtol=0, atol=tolerance * max(1.0, float(np.abs(fl.mean).max()))):
+            return False
+        for level, (lo, hi) in fl.bands.items():
+            scale = tolerance * max(1.0, float(np.abs(hi).max()))
+            if not (np.allclose(lo, fr.bands[level][0], rtol=0, atol=scale)
+                    and np.allclose(hi, fr.bands[level][1], rtol=0, atol=scale)):
+                return False
+    return True
+
+
+def timeline(results: dict[str, MetricResult]) -> list[dict[str, Any]]:
+    """One bar per job: which worker process ran it, from when to when (seconds from the start)."""
+    origin = min(r.started for r in results.values())
+    return [{"metric": r.metric, "worker": r.worker, "start": round(r.started - origin, 4),
+             "end": round(r.finished - origin, 4)}
+            for r in sorted(results.values(), key=lambda r: r.started)]
+
+
+def _transfer_seconds(results: dict[str, MetricResult]) -> float:
+    started = time.perf_counter()
+    for result in results.values():
+        pickle.loads(pickle.dumps(result))
+    return time.perf_counter() - started
+
+
+def _report_seconds(prepared: Prepared, results: dict[str, MetricResult]) -> float:
+    started = time.perf_counter()
+    build_report(Analysis(prepared, results, RunTiming("sequential", 1, 0.0)), "finance_guardian")
+    return time.perf_counter() - started
+
+
+def compare(prepared: Prepared, pool: WarmPool, repeat: int = 1,
+            on_phase: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run the same jobs in-process and in the warm pool ``repeat`` times each; medians compared."""
+    say = on_phase or (lambda _: None)
+    sequential: list[float] = []
+    parallel: list[float] = []
+    seq_results: dict[str, MetricResult] = {}
+    par_results: dict[str, MetricResult] = {}
+    for k in range(repeat):
+        say(f"sequential run {k + 1} of {repeat}")
+        seconds, seq_results = _run(prepared, None)
+        sequential.append(seconds)
+        say(f"parallel run {k + 1} of {repeat} on {pool.workers} workers")
+        seconds, par_results = _run(prepared, pool)
+        parallel.append(seconds)
+    seq_s, par_s = statistics.median(sequential), statistics.median(parallel)
+    report_s = _report_seconds(prepared, seq_results)
+    transfer_s = _transfer_seconds(par_results)
+    serial_s = prepared.seconds + report_s + transfer_s
+    jobs = len(prepared.jobs)
+    workers = pool.workers
+    serial_fraction = serial_s / (serial_s + seq_s)
+    speedup = seq_s / par_s if par_s else 0.0
+    return {
+        "jobs": jobs, "workers": workers, "cpu_count": os.cpu_count() or 1,
+        "repeat": repeat, "sequential_s": round(seq_s, 4), "parallel_s": round(par_s, 4),
+        "sequential_runs_s": [round(s, 4) for s in sequential],
+        "parallel_runs_s": [round(s, 4) for s in parallel],
+        "speedup": round(speedup, 3), "efficiency": round(speedup / workers, 3),
+        "ideal_speedup": min(workers, jobs),
+        "amdahl_bound": round(1 / (serial_fraction + (1 - serial_fraction) / min(workers, jobs)), 3),
+        "pool_start_s": round(pool.start_seconds, 4), "pool_warm_s": round(pool.ping_seconds(), 4),
+        "serial_s": round(serial_s, 4),
+        "serial_parts_s": {"ingest_and_kpis": round(prepared.seconds, 4),
+                           "report_assembly": round(report_s, 4),
+                           "result_transfer": round(transfer_s, 4)},
+        "identical": forecasts_identical(seq_results, par_results),
+        "per_metric": {
+            m: {"seconds": round(r.seconds, 4),
+                "families": {f: round(s, 4) for f, s in r.family_seconds.items()},
+                "model_family": r.selection.best if r.selection else None}
+            for m, r in seq_results.items()},
+        "timeline": timeline(par_results),
+    }
+
+
+def scaling_sweep(prepared: Prepared, worker_counts: Sequence[int],
+                  on_phase: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Wall time of the parallel run for each pool size, against one sequential baseline."""
+    say = on_phase or (lambda _: None)
+    say("sequential baseline")
+    baseline, _ = _run(prepared, None)
+    out = []
+    for workers in worker_counts:
+        say(f"{workers} worker(s): starting the pool")
+        pool = WarmPool(workers)
+        try:
+            say(f"{workers} worker(s): running")
+            seconds, _ = _run(prepared, pool)
+        finally:
+            pool.shutdown()
+        out.append({"workers": workers, "parallel_s": round(seconds, 4),
+                    "speedup": round(baseline / seconds, 3), "ideal": min(workers, len(prepared.jobs)),
+                    "pool_start_s": round(pool.start_seconds, 4)})
+    return [{"sequential_s": round(baseline, 4), **row} for row in out]

@@ -1,0 +1,119 @@
+"""Command line: `report` writes the 14-metric report JSON, `bench` measures the parallel speedup.
+
+Exit 0 on success, 2 on invalid input (the message on stderr, never a traceback), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from .errors import ForecastingError
+from .logging_setup import configure_logging
+from .pipeline import analyse, prepare, source_files_from_paths
+from .report import build_report, dumps
+from .runner import MetricResult, WarmPool
+from .settings import DEFAULT_HORIZON, EXECUTOR_KINDS, MODES, RunSettings
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m forecasting", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    report = sub.add_parser("report", help="forecast the 14 KPIs and write the report JSON")
+    report.add_argument("files", nargs="+", metavar="FILE", help="one or more CSV exports")
+    report.add_argument("--mode", choices=MODES, default="finance_guardian")
+    report.add_argument("--horizon", type=int, default=DEFAULT_HORIZON, help="months, 1 to 12")
+    report.add_argument("--level", type=int, choices=(80, 95), default=95)
+    report.add_argument("--executor", choices=EXECUTOR_KINDS, default="processes")
+    report.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    report.add_argument("--output", help="write the JSON here instead of stdout")
+    bench = sub.add_parser("bench", help="sequential vs parallel on the same jobs, as JSON")
+    bench.add_argument("files", nargs="+", metavar="FILE")
+    bench.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    bench.add_argument("--repeat", type=int, default=3)
+    bench.add_argument("--horizon", type=int, default=DEFAULT_HORIZON)
+    bench.add_argument("--sweep", action="store_true",
+                       help=f"also time pools of 1..N workers (N = --workers, at most 16)")
+    bench.add_argument("--output", help="write the JSON here instead of stdout")
+    return parser
+
+
+def _progress(result: MetricResult, done: int, total: int) -> None:
+    status = "ok" if result.status == "ok" else f"FAILED ({result.reason})"
+    model = result.selection.best_name if result.selection else "-"
+    print(f"[{done:>2}/{total}] {result.metric:<22} {status:<4} {model} "
+          f"{result.seconds:.2f}s", file=sys.stderr, flush=True)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        print(text)
+
+
+def _report(args: argparse.Namespace) -> int:
+    settings = RunSettings(mode=args.mode, horizon=args.horizon, level=args.level,
+                           executor=args.executor, workers=args.workers)
+    prepared = prepare(source_files_from_paths(args.files), settings.horizon, settings.level)
+    for line in prepared.data.summary.lines():
+        print(line, file=sys.stderr)
+    executor: Executor | WarmPool | None = None
+    if settings.executor == "processes":
+        executor = WarmPool(settings.workers)
+    elif settings.executor == "threads":
+        executor = ThreadPoolExecutor(settings.workers)
+    try:
+        analysis = analyse(prepared, executor, settings.executor,
+                           1 if executor is None else settings.workers, _progress)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    _write(dumps(build_report(analysis, settings.mode)), args.output)
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import compare, scaling_sweep
+
+    RunSettings(horizon=args.horizon, workers=args.workers)
+    prepared = prepare(source_files_from_paths(args.files), args.horizon, 95)
+
+    def phase(text: str) -> None:
+        print(f"bench: {text}", file=sys.stderr, flush=True)
+
+    phase(f"starting a pool of {args.workers} worker(s)")
+    pool = WarmPool(args.workers)
+    try:
+        result = compare(prepared, pool, max(1, args.repeat), on_phase=phase)
+    finally:
+        pool.shutdown()
+    if args.sweep:
+        result["scaling"] = scaling_sweep(prepared, range(1, min(args.workers, 16) + 1), phase)
+    _write(json.dumps(result, indent=2, allow_nan=False), args.output)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    configure_logging()
+    started = time.perf_counter()
+    try:
+        code = _report(args) if args.command == "report" else _bench(args)
+    except (ForecastingError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the CLI never shows a traceback; the message is enough to act on
+        print(f"error: unexpected failure ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
+    print(f"done in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return code

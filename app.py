@@ -1,4 +1,4 @@
-"""Parallel financial forecasting dashboard: the page reads top to bottom like a table of contents."""
+"""Parallel financial forecasting dashboard; the page reads top to bottom like a contents list."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ try:
     prepared = cached_prepare(key, settings.horizon, settings.level, mapping, files)
 except DataValidationError as error:
     st.error(f"**This data cannot be forecast yet.** {error}", icon="⚠️")
-    st.info("Fix the export (or the column mapping) and upload it again; the bundled sample is "
-            "used when no file is uploaded.")
+    st.info(
+        "Fix the export (or the column mapping) and upload it again; the bundled sample is "
+        "used when no file is uploaded."
+    )
     if overrides and st.button("Reset the column mapping"):
         st.session_state[f"overrides-{key}"] = {}
         st.rerun()
@@ -42,22 +44,28 @@ if chosen != overrides:
     st.session_state[f"overrides-{key}"] = chosen
     st.rerun()
 
-report = run_report(key, settings.horizon, settings.level, mapping, settings.executor,
-                    settings.workers, prepared)
+report = run_report(
+    key, settings.horizon, settings.level, mapping, settings.executor, settings.workers, prepared
+)
 report = with_mode(report, settings.mode)
 if comparison := st.session_state.get(f"comparison-{key}"):
-    report["full_analysis_report"]["timing"] = {**report["full_analysis_report"]["timing"],
-                                                "comparison": comparison}
+    report["full_analysis_report"]["timing"] = {
+        **report["full_analysis_report"]["timing"],
+        "comparison": comparison,
+    }
 body = report["full_analysis_report"]
 
-st.caption(f"{body['metadata']['months']} months, {body['metadata']['data_start_date'][:7]} to "
-           f"{body['metadata']['data_end_date'][:7]} · forecasting {settings.horizon} month(s) "
-           f"at {settings.level}% · {', '.join(body['metadata']['source_files'])}")
+st.caption(
+    f"{body['metadata']['months']} months, {body['metadata']['data_start_date'][:7]} to "
+    f"{body['metadata']['data_end_date'][:7]} · forecasting {settings.horizon} month(s) "
+    f"at {settings.level}% · {', '.join(body['metadata']['source_files'])}"
+)
 kpi_cards_ui(body)
 narrative_ui(body)
 
 core, working, ratios, details, timing, downloads = st.tabs(
-    ["Core", "Working capital", "Ratios", "Model details", "Timing", "Downloads"])
+    ["Core", "Working capital", "Ratios", "Model details", "Timing", "Downloads"]
+)
 with core:
     forecast_group_ui(body, "Core")
 with working:

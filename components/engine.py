@@ -9,14 +9,23 @@ from typing import Any
 
 import streamlit as st
 
-from forecasting import MetricResult, Prepared, RunSettings, SourceFile, WarmPool
-from forecasting import analyse, build_report, prepare
+from forecasting import (
+    MetricResult,
+    Prepared,
+    RunSettings,
+    SourceFile,
+    WarmPool,
+    analyse,
+    build_report,
+    prepare,
+)
 
-__all__ = ["files_key", "get_pool", "run_report", "cached_prepare"]
+__all__ = ["cached_prepare", "files_key", "get_pool", "run_report"]
 
 
-@st.cache_resource(show_spinner="Starting the warm worker pool…",
-                   on_release=lambda pool: pool.shutdown())
+@st.cache_resource(
+    show_spinner="Starting the warm worker pool…", on_release=lambda pool: pool.shutdown()
+)
 def get_pool(workers: int) -> WarmPool:
     """One warm process pool per worker count, shared by every session of this server."""
     return WarmPool(workers)
@@ -32,23 +41,38 @@ def files_key(files: Sequence[SourceFile]) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_prepare(key: str, horizon: int, level: int, mapping: tuple[tuple[str, str], ...],
-                   _files: Sequence[SourceFile]) -> Prepared:
+def cached_prepare(
+    key: str,
+    horizon: int,
+    level: int,
+    mapping: tuple[tuple[str, str], ...],
+    _files: Sequence[SourceFile],
+) -> Prepared:
     """Ingest + KPIs, keyed by the files' content hash and the settings."""
     return prepare(_files, horizon, level, dict(mapping) or None)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def run_report(key: str, horizon: int, level: int, mapping: tuple[tuple[str, str], ...],
-               executor: str, workers: int, _prepared: Prepared) -> dict[str, Any]:
+def run_report(
+    key: str,
+    horizon: int,
+    level: int,
+    mapping: tuple[tuple[str, str], ...],
+    executor: str,
+    workers: int,
+    _prepared: Prepared,
+) -> dict[str, Any]:
     """Fit the 14 metrics once per (files, settings); mode switches and reruns reuse this.
 
     The progress bar is created in here (a cached function may only update elements it made)
     and advanced from this script thread as each result arrives, never from a worker.
     """
     slot = st.empty()
-    bar = slot.progress(0.0, text=f"Forecasting {len(_prepared.jobs)} metrics on {workers} "
-                                  f"{'worker(s)' if executor != 'sequential' else 'thread'}…")
+    bar = slot.progress(
+        0.0,
+        text=f"Forecasting {len(_prepared.jobs)} metrics on {workers} "
+        f"{'worker(s)' if executor != 'sequential' else 'thread'}…",
+    )
 
     def _on_result(result: MetricResult, done: int, total: int) -> None:
         mark = "✓" if result.status == "ok" else "✗"

@@ -24,32 +24,48 @@ def forecast_group_ui(body: dict[str, Any], group: str) -> None:
 
 
 def _leaderboard(health: dict[str, Any]) -> pd.DataFrame:
-    rows = [{"Model": c["model"], "MASE": c["mase"], "sMAPE %": c["smape"], "RMSE": c["rmse"],
-             "Coverage %": None if c["coverage"] is None else c["coverage"] * 100,
-             "Fit time s": c["seconds"], "Status": c["status"] if c["status"] == "ok"
-             else f"failed: {c['reason']}",
-             "Chosen": "✓" if c["model"] == health["best_model_selected"] else ""}
-            for c in health["candidates"]]
+    rows = [
+        {
+            "Model": c["model"],
+            "MASE": c["mase"],
+            "sMAPE %": c["smape"],
+            "RMSE": c["rmse"],
+            "Coverage %": None if c["coverage"] is None else c["coverage"] * 100,
+            "Fit time s": c["seconds"],
+            "Status": c["status"] if c["status"] == "ok" else f"failed: {c['reason']}",
+            "Chosen": "✓" if c["model"] == health["best_model_selected"] else "",
+        }
+        for c in health["candidates"]
+    ]
     return pd.DataFrame(rows)
 
 
 def model_detail_ui(body: dict[str, Any]) -> None:
     health_all = body["model_health_report"]
-    metric = st.selectbox("Metric", list(health_all), key="detail-metric",
-                          format_func=lambda m: METRIC_INFO[m].label)
+    metric = st.selectbox(
+        "Metric", list(health_all), key="detail-metric", format_func=lambda m: METRIC_INFO[m].label
+    )
     health = health_all[metric]
     if health["status"] != "ok":
         st.warning(f"{health['label']} was not forecast: {health['reason']}")
         return
-    st.markdown(f"**{health['label']}** — {health['formula']} Chosen model: "
-                f"**{health['best_model_selected']}**, chosen on a rolling-origin backtest from "
-                f"{', '.join(health['backtest_origins'])}.")
-    st.dataframe(_leaderboard(health), hide_index=True, width="stretch", column_config={
-        "MASE": st.column_config.NumberColumn(format="%.3f"),
-        "sMAPE %": st.column_config.NumberColumn(format="%.2f"),
-        "RMSE": st.column_config.NumberColumn(format="%.4g"),
-        "Coverage %": st.column_config.NumberColumn(format="%.0f"),
-        "Fit time s": st.column_config.NumberColumn(format="%.2f")})
+    st.markdown(
+        f"**{health['label']}** — {health['formula']} Chosen model: "
+        f"**{health['best_model_selected']}**, chosen on a rolling-origin backtest from "
+        f"{', '.join(health['backtest_origins'])}."
+    )
+    st.dataframe(
+        _leaderboard(health),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "MASE": st.column_config.NumberColumn(format="%.3f"),
+            "sMAPE %": st.column_config.NumberColumn(format="%.2f"),
+            "RMSE": st.column_config.NumberColumn(format="%.4g"),
+            "Coverage %": st.column_config.NumberColumn(format="%.0f"),
+            "Fit time s": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )
     st.plotly_chart(backtest_figure(body, metric), width="stretch", key=f"bt-{metric}")
     for note in health["notes"]:
         st.caption(note)

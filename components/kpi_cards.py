@@ -38,12 +38,21 @@ def kpi_cards_ui(body: dict[str, Any]) -> None:
         card = cards[metric]
         info = METRIC_INFO[metric]
         with cols[i % 5]:
-            st.metric(card["label"], format_value(card["value"], card["unit"]), _delta(card),
-                      delta_color="normal" if info.higher_is_better else "inverse",
-                      help=f"{info.formula} Latest month {card['period'][:7]}, change against "
-                           "the previous month.", border=True)
+            st.metric(
+                card["label"],
+                format_value(card["value"], card["unit"]),
+                _delta(card),
+                delta_color="normal" if info.higher_is_better else "inverse",
+                help=f"{info.formula} Latest month {card['period'][:7]}, change against "
+                "the previous month.",
+                border=True,
+            )
     accuracy = body["kpis"].get("forecast_accuracy")
     with cols[len(shown) % 5]:
-        st.metric("Forecast accuracy", "n/a" if accuracy is None else f"{accuracy:.1f}%",
-                  help="100 − the median backtest sMAPE of the chosen models on the money "
-                       "metrics: how close past forecasts came to what happened.", border=True)
+        st.metric(
+            "Forecast accuracy",
+            "n/a" if accuracy is None else f"{accuracy:.1f}%",
+            help="100 − the median backtest sMAPE of the chosen models on the money "
+            "metrics: how close past forecasts came to what happened.",
+            border=True,
+        )

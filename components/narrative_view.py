@@ -19,8 +19,10 @@ def narrative_ui(body: dict[str, Any]) -> None:
         for alert in story["alerts"]:
             show = {"high": st.error, "medium": st.warning, "low": st.info}[alert["severity"]]
             value = "" if alert["value"] is None else f" (trigger: {alert['value']:,.2f})"
-            show(f"**{alert['severity'].upper()} · {alert['title']}** — {alert['detail']}{value}",
-                 icon=_ICONS[alert["severity"]])
+            show(
+                f"**{alert['severity'].upper()} · {alert['title']}** — {alert['detail']}{value}",
+                icon=_ICONS[alert["severity"]],
+            )
         st.markdown("**Controls to consider**")
     else:
         st.subheader("The story so far")

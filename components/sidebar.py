@@ -17,8 +17,9 @@ __all__ = ["controls_ui", "upload_ui"]
 def upload_ui() -> tuple[list[SourceFile], bool]:
     """The files to analyse and whether they are the user's (False: the bundled sample)."""
     st.sidebar.header("Data")
-    uploaded = st.sidebar.file_uploader("CSV exports", type=["csv", "txt", "tsv"],
-                                        accept_multiple_files=True, help=HELP["upload"])
+    uploaded = st.sidebar.file_uploader(
+        "CSV exports", type=["csv", "txt", "tsv"], accept_multiple_files=True, help=HELP["upload"]
+    )
     if uploaded:
         return [SourceFile(f.name, f.getvalue()) for f in uploaded], True
     st.sidebar.caption(f"Using the bundled sample: {SAMPLE_PATH.name} (60 months).")
@@ -28,18 +29,47 @@ def upload_ui() -> tuple[list[SourceFile], bool]:
 def controls_ui() -> RunSettings:
     """Mode, horizon, interval level, executor and workers."""
     st.sidebar.header("Analysis")
-    mode = st.sidebar.radio("Narrative mode", MODES, format_func=MODE_LABELS.__getitem__,
-                            help=HELP["mode"], key="mode")
-    horizon = st.sidebar.slider("Horizon (months)", 1, MAX_HORIZON, 3, help=HELP["horizon"],
-                                key="horizon")
-    level = st.sidebar.radio("Interval level", LEVELS, index=1, format_func=lambda v: f"{v}%",
-                             horizontal=True, help=HELP["level"], key="level")
+    mode = st.sidebar.radio(
+        "Narrative mode", MODES, format_func=MODE_LABELS.__getitem__, help=HELP["mode"], key="mode"
+    )
+    horizon = st.sidebar.slider(
+        "Horizon (months)", 1, MAX_HORIZON, 3, help=HELP["horizon"], key="horizon"
+    )
+    level = st.sidebar.radio(
+        "Interval level",
+        LEVELS,
+        index=1,
+        format_func=lambda v: f"{v}%",
+        horizontal=True,
+        help=HELP["level"],
+        key="level",
+    )
     st.sidebar.header("Engine")
-    executor = st.sidebar.selectbox("Executor", EXECUTOR_KINDS,
-                                    format_func=EXECUTOR_LABELS.__getitem__,
-                                    help=HELP["executor"], key="executor")
+    executor = st.sidebar.selectbox(
+        "Executor",
+        EXECUTOR_KINDS,
+        format_func=EXECUTOR_LABELS.__getitem__,
+        help=HELP["executor"],
+        key="executor",
+    )
     cpus = os.cpu_count() or 1
-    workers = st.sidebar.slider("Workers", 1, cpus, cpus, help=HELP["workers"], key="workers",
-                                disabled=executor == "sequential") if cpus > 1 else 1
-    return RunSettings(mode=mode, horizon=horizon, level=level, executor=executor,
-                       workers=1 if executor == "sequential" else workers)
+    workers = (
+        st.sidebar.slider(
+            "Workers",
+            1,
+            cpus,
+            cpus,
+            help=HELP["workers"],
+            key="workers",
+            disabled=executor == "sequential",
+        )
+        if cpus > 1
+        else 1
+    )
+    return RunSettings(
+        mode=mode,
+        horizon=horizon,
+        level=level,
+        executor=executor,
+        workers=1 if executor == "sequential" else workers,
+    )

@@ -20,7 +20,7 @@ EXECUTOR_LABELS: Final = {
 }
 HELP: Final = {
     "upload": "One or more CSV exports (monthly or daily rows). Several files are merged; exact "
-              "duplicate rows are dropped. Without an upload the bundled sample is used.",
+    "duplicate rows are dropped. Without an upload the bundled sample is used.",
     "horizon": "How many months ahead to forecast.",
     "level": "The confidence level of the band around each forecast.",
     "executor": "Where the 14 forecast jobs run. The process pool is kept warm between runs.",
@@ -32,5 +32,14 @@ GROUPS: Final = {
     "Working capital": ("dso", "dpo", "cash_conversion_cycle", "ar", "ap", "working_capital"),
     "Ratios": ("profit_margin", "expense_ratio", "debt_to_equity_ratio", "growth_rate"),
 }
-CARD_METRICS: Final = ("revenue", "profit_margin", "growth_rate", "cashflow", "dso", "dpo",
-                       "cash_conversion_cycle", "working_capital", "debt_to_equity_ratio")
+CARD_METRICS: Final = (
+    "revenue",
+    "profit_margin",
+    "growth_rate",
+    "cashflow",
+    "dso",
+    "dpo",
+    "cash_conversion_cycle",
+    "working_capital",
+    "debt_to_equity_ratio",
+)

@@ -20,18 +20,29 @@ __all__ = ["timing_ui"]
 
 
 def _this_run(timing: dict[str, Any]) -> None:
-    st.caption(f"This report: {timing['executor']} executor, {timing['workers']} worker(s), "
-               f"{timing['wall_seconds']:.2f} s for the jobs, {timing['serial_seconds']:.2f} s "
-               f"ingest and KPIs, on a machine with {timing['cpu_count']} CPU(s). Cached runs "
-               "show the timing of the run that filled the cache.")
+    st.caption(
+        f"This report: {timing['executor']} executor, {timing['workers']} worker(s), "
+        f"{timing['wall_seconds']:.2f} s for the jobs, {timing['serial_seconds']:.2f} s "
+        f"ingest and KPIs, on a machine with {timing['cpu_count']} CPU(s). Cached runs "
+        "show the timing of the run that filled the cache."
+    )
 
 
 def _family_split(comparison: dict[str, Any]) -> None:
-    rows = [{"metric": m, "family": FAMILY_LABELS.get(f, f), "seconds": s}
-            for m, info in comparison["per_metric"].items() for f, s in info["families"].items()]
+    rows = [
+        {"metric": m, "family": FAMILY_LABELS.get(f, f), "seconds": s}
+        for m, info in comparison["per_metric"].items()
+        for f, s in info["families"].items()
+    ]
     if rows:
-        fig = px.bar(pd.DataFrame(rows), x="seconds", y="metric", color="family",
-                     orientation="h", title="Seconds per metric, by model family (sequential run)")
+        fig = px.bar(
+            pd.DataFrame(rows),
+            x="seconds",
+            y="metric",
+            color="family",
+            orientation="h",
+            title="Seconds per metric, by model family (sequential run)",
+        )
         fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10})
         st.plotly_chart(fig, width="stretch", key="family-split")
 
@@ -40,23 +51,42 @@ def _comparison_ui(c: dict[str, Any]) -> None:
     row = st.columns(4)
     row[0].metric("Sequential", f"{c['sequential_s']:.2f} s", border=True)
     row[1].metric("Parallel", f"{c['parallel_s']:.2f} s", f"{c['workers']} workers", border=True)
-    row[2].metric("Speedup", f"{c['speedup']:.2f}x", f"ideal {c['ideal_speedup']}x",
-                  delta_color="off", border=True)
-    row[3].metric("Efficiency", f"{c['efficiency'] * 100:.0f}%", help="speedup ÷ workers",
-                  border=True)
+    row[2].metric(
+        "Speedup",
+        f"{c['speedup']:.2f}x",
+        f"ideal {c['ideal_speedup']}x",
+        delta_color="off",
+        border=True,
+    )
+    row[3].metric(
+        "Efficiency", f"{c['efficiency'] * 100:.0f}%", help="speedup ÷ workers", border=True
+    )
     row = st.columns(4)
-    row[0].metric("Amdahl bound", f"{c['amdahl_bound']:.2f}x",
-                  help="1 / (serial + parallel ÷ workers), from the measured serial part: "
-                       f"{c['serial_s']:.3f} s of ingest, KPIs, report assembly, transfer.",
-                  border=True)
-    row[1].metric("Pool start (cold)", f"{c['pool_start_s']:.2f} s",
-                  help="Starting the worker processes and warming them up, paid once per server.",
-                  border=True)
+    row[0].metric(
+        "Amdahl bound",
+        f"{c['amdahl_bound']:.2f}x",
+        help="1 / (serial + parallel ÷ workers), from the measured serial part: "
+        f"{c['serial_s']:.3f} s of ingest, KPIs, report assembly, transfer.",
+        border=True,
+    )
+    row[1].metric(
+        "Pool start (cold)",
+        f"{c['pool_start_s']:.2f} s",
+        help="Starting the worker processes and warming them up, paid once per server.",
+        border=True,
+    )
     row[2].metric("Pool round trip (warm)", f"{c['pool_warm_s'] * 1000:.0f} ms", border=True)
-    row[3].metric("Same forecasts", "✓ identical" if c["identical"] else "✗ differ",
-                  help="Every forecast and band equal to 1e-9 in both runs.", border=True)
-    st.plotly_chart(gantt_figure(c["timeline"], "Parallel run: one lane per worker process"),
-                    width="stretch", key="gantt-compare")
+    row[3].metric(
+        "Same forecasts",
+        "✓ identical" if c["identical"] else "✗ differ",
+        help="Every forecast and band equal to 1e-9 in both runs.",
+        border=True,
+    )
+    st.plotly_chart(
+        gantt_figure(c["timeline"], "Parallel run: one lane per worker process"),
+        width="stretch",
+        key="gantt-compare",
+    )
     _family_split(c)
 
 
@@ -65,14 +95,21 @@ def timing_ui(report: dict[str, Any], prepared: Prepared, workers: int, key: str
     body = report["full_analysis_report"]
     _this_run(body["timing"])
     if body["timing"]["workers"] > 1:
-        st.plotly_chart(gantt_figure(body["timing"]["per_metric"], "This report's run"),
-                        width="stretch", key="gantt-run")
+        st.plotly_chart(
+            gantt_figure(body["timing"]["per_metric"], "This report's run"),
+            width="stretch",
+            key="gantt-run",
+        )
     workers = max(2, workers) if (os.cpu_count() or 1) > 1 else 1
     if st.button("Compare sequential vs parallel", type="primary", key="compare"):
         with st.status("Running the 14 jobs twice…", expanded=True) as status:
             pool = get_pool(workers)
-            comparison = compare(prepared, pool, repeat=1,
-                                 on_phase=lambda text: status.update(label=text.capitalize()))
+            comparison = compare(
+                prepared,
+                pool,
+                repeat=1,
+                on_phase=lambda text: status.update(label=text.capitalize()),
+            )
             status.update(label="Comparison done", state="complete", expanded=False)
         st.session_state[f"comparison-{key}"] = comparison
     comparison = st.session_state.get(f"comparison-{key}")
@@ -81,8 +118,11 @@ def timing_ui(report: dict[str, Any], prepared: Prepared, workers: int, key: str
     cpus = min(os.cpu_count() or 1, 16)
     if st.button(f"Scaling sweep: 1 to {cpus} workers", key="sweep"):
         with st.status("Timing each pool size…", expanded=True) as status:
-            rows = scaling_sweep(prepared, range(1, cpus + 1),
-                                 on_phase=lambda text: status.update(label=text.capitalize()))
+            rows = scaling_sweep(
+                prepared,
+                range(1, cpus + 1),
+                on_phase=lambda text: status.update(label=text.capitalize()),
+            )
             status.update(label="Sweep done", state="complete", expanded=False)
         st.session_state[f"sweep-{key}"] = rows
     if rows := st.session_state.get(f"sweep-{key}"):

@@ -25,8 +25,9 @@ def _run(prepared: Prepared, pool: WarmPool | None) -> tuple[float, dict[str, Me
     return time.perf_counter() - started, results
 
 
-def forecasts_identical(a: dict[str, MetricResult], b: dict[str, MetricResult],
-                        tolerance: float = 1e-9) -> bool:
+def forecasts_identical(
+    a: dict[str, MetricResult], b: dict[str, MetricResult], tolerance: float = 1e-9
+) -> bool:
     """True when both runs chose the same models and every forecast number matches."""
     if a.keys() != b.keys():
         return False
@@ -38,12 +39,15 @@ def forecasts_identical(a: dict[str, MetricResult], b: dict[str, MetricResult],
             continue
         fl, fr = left.selection.forecast, right.selection.forecast
         if left.selection.best != right.selection.best or not np.allclose(
-                fl.mean, fr.mean, rtol=0, atol=tolerance * max(1.0, float(np.abs(fl.mean).max()))):
+            fl.mean, fr.mean, rtol=0, atol=tolerance * max(1.0, float(np.abs(fl.mean).max()))
+        ):
             return False
         for level, (lo, hi) in fl.bands.items():
             scale = tolerance * max(1.0, float(np.abs(hi).max()))
-            if not (np.allclose(lo, fr.bands[level][0], rtol=0, atol=scale)
-                    and np.allclose(hi, fr.bands[level][1], rtol=0, atol=scale)):
+            if not (
+                np.allclose(lo, fr.bands[level][0], rtol=0, atol=scale)
+                and np.allclose(hi, fr.bands[level][1], rtol=0, atol=scale)
+            ):
                 return False
     return True
 
@@ -51,9 +55,15 @@ def forecasts_identical(a: dict[str, MetricResult], b: dict[str, MetricResult],
 def timeline(results: dict[str, MetricResult]) -> list[dict[str, Any]]:
     """One bar per job: which worker process ran it, from when to when (seconds from the start)."""
     origin = min(r.started for r in results.values())
-    return [{"metric": r.metric, "worker": r.worker, "start": round(r.started - origin, 4),
-             "end": round(r.finished - origin, 4)}
-            for r in sorted(results.values(), key=lambda r: r.started)]
+    return [
+        {
+            "metric": r.metric,
+            "worker": r.worker,
+            "start": round(r.started - origin, 4),
+            "end": round(r.finished - origin, 4),
+        }
+        for r in sorted(results.values(), key=lambda r: r.started)
+    ]
 
 
 def _transfer_seconds(results: dict[str, MetricResult]) -> float:
@@ -69,8 +79,12 @@ def _report_seconds(prepared: Prepared, results: dict[str, MetricResult]) -> flo
     return time.perf_counter() - started
 
 
-def compare(prepared: Prepared, pool: WarmPool, repeat: int = 1,
-            on_phase: Callable[[str], None] | None = None) -> dict[str, Any]:
+def compare(
+    prepared: Prepared,
+    pool: WarmPool,
+    repeat: int = 1,
+    on_phase: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Run the same jobs in-process and in the warm pool ``repeat`` times each; medians compared."""
     say = on_phase or (lambda _: None)
     sequential: list[float] = []
@@ -93,30 +107,44 @@ def compare(prepared: Prepared, pool: WarmPool, repeat: int = 1,
     serial_fraction = serial_s / (serial_s + seq_s)
     speedup = seq_s / par_s if par_s else 0.0
     return {
-        "jobs": jobs, "workers": workers, "cpu_count": os.cpu_count() or 1,
-        "repeat": repeat, "sequential_s": round(seq_s, 4), "parallel_s": round(par_s, 4),
+        "jobs": jobs,
+        "workers": workers,
+        "cpu_count": os.cpu_count() or 1,
+        "repeat": repeat,
+        "sequential_s": round(seq_s, 4),
+        "parallel_s": round(par_s, 4),
         "sequential_runs_s": [round(s, 4) for s in sequential],
         "parallel_runs_s": [round(s, 4) for s in parallel],
-        "speedup": round(speedup, 3), "efficiency": round(speedup / workers, 3),
+        "speedup": round(speedup, 3),
+        "efficiency": round(speedup / workers, 3),
         "ideal_speedup": min(workers, jobs),
-        "amdahl_bound": round(1 / (serial_fraction + (1 - serial_fraction) / min(workers, jobs)), 3),
-        "pool_start_s": round(pool.start_seconds, 4), "pool_warm_s": round(pool.ping_seconds(), 4),
+        "amdahl_bound": round(
+            1 / (serial_fraction + (1 - serial_fraction) / min(workers, jobs)), 3
+        ),
+        "pool_start_s": round(pool.start_seconds, 4),
+        "pool_warm_s": round(pool.ping_seconds(), 4),
         "serial_s": round(serial_s, 4),
-        "serial_parts_s": {"ingest_and_kpis": round(prepared.seconds, 4),
-                           "report_assembly": round(report_s, 4),
-                           "result_transfer": round(transfer_s, 4)},
+        "serial_parts_s": {
+            "ingest_and_kpis": round(prepared.seconds, 4),
+            "report_assembly": round(report_s, 4),
+            "result_transfer": round(transfer_s, 4),
+        },
         "identical": forecasts_identical(seq_results, par_results),
         "per_metric": {
-            m: {"seconds": round(r.seconds, 4),
+            m: {
+                "seconds": round(r.seconds, 4),
                 "families": {f: round(s, 4) for f, s in r.family_seconds.items()},
-                "model_family": r.selection.best if r.selection else None}
-            for m, r in seq_results.items()},
+                "model_family": r.selection.best if r.selection else None,
+            }
+            for m, r in seq_results.items()
+        },
         "timeline": timeline(par_results),
     }
 
 
-def scaling_sweep(prepared: Prepared, worker_counts: Sequence[int],
-                  on_phase: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+def scaling_sweep(
+    prepared: Prepared, worker_counts: Sequence[int], on_phase: Callable[[str], None] | None = None
+) -> list[dict[str, Any]]:
     """Wall time of the parallel run for each pool size, against one sequential baseline."""
     say = on_phase or (lambda _: None)
     say("sequential baseline")
@@ -130,7 +158,13 @@ def scaling_sweep(prepared: Prepared, worker_counts: Sequence[int],
             seconds, _ = _run(prepared, pool)
         finally:
             pool.shutdown()
-        out.append({"workers": workers, "parallel_s": round(seconds, 4),
-                    "speedup": round(baseline / seconds, 3), "ideal": min(workers, len(prepared.jobs)),
-                    "pool_start_s": round(pool.start_seconds, 4)})
+        out.append(
+            {
+                "workers": workers,
+                "parallel_s": round(seconds, 4),
+                "speedup": round(baseline / seconds, 3),
+                "ideal": min(workers, len(prepared.jobs)),
+                "pool_start_s": round(pool.start_seconds, 4),
+            }
+        )
     return [{"sequential_s": round(baseline, 4), **row} for row in out]

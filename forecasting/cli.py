@@ -39,8 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--horizon", type=int, default=DEFAULT_HORIZON)
-    bench.add_argument("--sweep", action="store_true",
-                       help=f"also time pools of 1..N workers (N = --workers, at most 16)")
+    bench.add_argument(
+        "--sweep",
+        action="store_true",
+        help="also time pools of 1..N workers (N = --workers, at most 16)",
+    )
     bench.add_argument("--output", help="write the JSON here instead of stdout")
     return parser
 
@@ -48,8 +51,11 @@ def _parser() -> argparse.ArgumentParser:
 def _progress(result: MetricResult, done: int, total: int) -> None:
     status = "ok" if result.status == "ok" else f"FAILED ({result.reason})"
     model = result.selection.best_name if result.selection else "-"
-    print(f"[{done:>2}/{total}] {result.metric:<22} {status:<4} {model} "
-          f"{result.seconds:.2f}s", file=sys.stderr, flush=True)
+    print(
+        f"[{done:>2}/{total}] {result.metric:<22} {status:<4} {model} {result.seconds:.2f}s",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _write(text: str, output: str | None) -> None:
@@ -62,8 +68,13 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    settings = RunSettings(mode=args.mode, horizon=args.horizon, level=args.level,
-                           executor=args.executor, workers=args.workers)
+    settings = RunSettings(
+        mode=args.mode,
+        horizon=args.horizon,
+        level=args.level,
+        executor=args.executor,
+        workers=args.workers,
+    )
     prepared = prepare(source_files_from_paths(args.files), settings.horizon, settings.level)
     for line in prepared.data.summary.lines():
         print(line, file=sys.stderr)
@@ -73,8 +84,13 @@ def _report(args: argparse.Namespace) -> int:
     elif settings.executor == "threads":
         executor = ThreadPoolExecutor(settings.workers)
     try:
-        analysis = analyse(prepared, executor, settings.executor,
-                           1 if executor is None else settings.workers, _progress)
+        analysis = analyse(
+            prepared,
+            executor,
+            settings.executor,
+            1 if executor is None else settings.workers,
+            _progress,
+        )
     finally:
         if executor is not None:
             executor.shutdown()

@@ -1,4 +1,4 @@
-"""growth_rate: derived from the revenue forecast, its bounds propagated from revenue's own bounds."""
+"""growth_rate: derived from the revenue forecast, its bounds from revenue's own bounds."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ def _pct(new: np.ndarray, base: np.ndarray) -> np.ndarray:
         return np.where(base != 0, (new - base) / np.abs(base) * 100, np.nan)
 
 
-def growth_from_levels(last_actual: float, predicted: np.ndarray, lower: np.ndarray,
-                       upper: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def growth_from_levels(
+    last_actual: float, predicted: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Month-over-month growth (%) of a revenue path and its bounds.
 
     Step h compares revenue at h with the point forecast at h-1 (the last actual for h = 1), so
@@ -40,8 +41,13 @@ def derive_growth(revenue: Selection, revenue_series: pd.Series) -> Selection:
             scores.append(score)
             continue
         folds[score.family] = [
-            FoldForecast(fold.origin - 1, fold.start, *growth_from_levels(
-                values[fold.origin - 1], fold.predicted, fold.lower, fold.upper))
+            FoldForecast(
+                fold.origin - 1,
+                fold.start,
+                *growth_from_levels(
+                    values[fold.origin - 1], fold.predicted, fold.lower, fold.upper
+                ),
+            )
             for fold in revenue.folds[score.family]
         ]
         scores.append(replace(score, **score_folds(growth, folds[score.family])))
@@ -51,6 +57,9 @@ def derive_growth(revenue: Selection, revenue_series: pd.Series) -> Selection:
         mean, low, high = growth_from_levels(last, revenue.forecast.mean, lower, upper)
         bands[level] = (low, high)
     forecast = Forecast(mean, bands)
-    notes = [*revenue.notes, f"Derived from the revenue forecast ({revenue.best_name}, chosen on "
-             "revenue); bounds are revenue's bounds measured from the previous month's forecast."]
+    notes = [
+        *revenue.notes,
+        f"Derived from the revenue forecast ({revenue.best_name}, chosen on "
+        "revenue); bounds are revenue's bounds measured from the previous month's forecast.",
+    ]
     return replace(revenue, scores=scores, forecast=forecast, folds=folds, notes=notes)

@@ -1,4 +1,4 @@
-"""CSV exports (bytes) to one validated monthly frame, with a summary of what was mapped and fixed."""
+"""CSV exports (bytes) to one validated monthly frame, with a summary of what was mapped/fixed."""
 
 from __future__ import annotations
 
@@ -53,13 +53,19 @@ class IngestSummary:
         ]
         out += [f"{n} row(s) dropped: {why}." for why, n in self.rows_dropped.items() if n]
         for col, n in self.unreadable_values.items():
-            out.append(f"{n} {COLUMN_LABELS[col].lower()} value(s) could not be read as numbers "
-                       "and were treated as missing.")
+            out.append(
+                f"{n} {COLUMN_LABELS[col].lower()} value(s) could not be read as numbers "
+                "and were treated as missing."
+            )
         for col, months in self.filled_months.items():
-            out.append(f"{COLUMN_LABELS[col]} was missing in {len(months)} month(s) "
-                       f"({', '.join(months[:4])}{', ...' if len(months) > 4 else ''}): "
-                       "filled from the neighbouring months and flagged.")
-        out += [f"{COLUMN_LABELS[c]} not forecast: {why}" for c, why in self.skipped_columns.items()]
+            out.append(
+                f"{COLUMN_LABELS[col]} was missing in {len(months)} month(s) "
+                f"({', '.join(months[:4])}{', ...' if len(months) > 4 else ''}): "
+                "filled from the neighbouring months and flagged."
+            )
+        out += [
+            f"{COLUMN_LABELS[c]} not forecast: {why}" for c, why in self.skipped_columns.items()
+        ]
         return out + self.warnings
 
 
@@ -76,8 +82,9 @@ def _month_label(ts: pd.Timestamp) -> str:
     return ts.strftime("%b %Y")
 
 
-def _canonical_frame(source: SourceFile, overrides: Mapping[str, str] | None,
-                     summary: IngestSummary) -> pd.DataFrame:
+def _canonical_frame(
+    source: SourceFile, overrides: Mapping[str, str] | None, summary: IngestSummary
+) -> pd.DataFrame:
     raw, _ = read_table(source.data, source.name)
     mapping, ignored = guess_mapping(raw.columns, overrides)
     summary.column_mapping.update(mapping)
@@ -97,7 +104,8 @@ def _canonical_frame(source: SourceFile, overrides: Mapping[str, str] | None,
             frame[canonical], bad = parse_amounts(raw[header])
             if bad:
                 summary.unreadable_values[canonical] = (
-                    summary.unreadable_values.get(canonical, 0) + bad)
+                    summary.unreadable_values.get(canonical, 0) + bad
+                )
     summary.rows_read += len(frame)
     return frame
 
@@ -114,7 +122,8 @@ def _drop_partial_edge_months(rows: pd.DataFrame, summary: IngestSummary) -> pd.
             summary.rows_dropped["in a partial month left out"] = int(per_month[month])
             summary.warnings.append(
                 f"{_month_label(month)} has only {per_month[month]} rows against a typical "
-                f"{typical:.0f}: left out so a partial month does not read as a drop.")
+                f"{typical:.0f}: left out so a partial month does not read as a drop."
+            )
     return rows
 
 
@@ -139,8 +148,10 @@ def _fill_gaps(monthly: pd.DataFrame, summary: IngestSummary) -> tuple[pd.DataFr
     for col in monthly.columns:
         present = int((~missing[col]).sum())
         if present < _MOSTLY_MISSING * len(monthly):
-            reason = (f"only {present} of {len(monthly)} months have a value, too few to "
-                      "forecast without inventing data.")
+            reason = (
+                f"only {present} of {len(monthly)} months have a value, too few to "
+                "forecast without inventing data."
+            )
             if col == "revenue":
                 raise DataValidationError(f"Revenue is missing in most months: {reason}")
             summary.skipped_columns[col] = reason
@@ -158,7 +169,8 @@ def _check_length(monthly: pd.DataFrame) -> None:
         span = f"{_month_label(monthly.index[0])} to {_month_label(monthly.index[-1])}"
         raise DataValidationError(
             f"Only {months} month(s) of data were found ({span}); forecasting needs at least "
-            f"{MIN_MONTHS} months. Upload a longer export, or several exports together.")
+            f"{MIN_MONTHS} months. Upload a longer export, or several exports together."
+        )
 
 
 def ingest(files: Sequence[SourceFile], mapping: Mapping[str, str] | None = None) -> IngestResult:
@@ -175,7 +187,8 @@ def ingest(files: Sequence[SourceFile], mapping: Mapping[str, str] | None = None
         raise DataValidationError(
             "No revenue column was found. Columns found: "
             f"{', '.join(map(repr, summary.ignored_columns))}. Name one of them 'Revenue' (or "
-            "'Sales Revenue', 'Total Income'), or map it to 'revenue'.")
+            "'Sales Revenue', 'Total Income'), or map it to 'revenue'."
+        )
     rows = pd.concat(frames, ignore_index=True)
     unreadable = rows["date"].isna()
     summary.rows_dropped["date could not be read"] = int(unreadable.sum())
@@ -184,8 +197,9 @@ def ingest(files: Sequence[SourceFile], mapping: Mapping[str, str] | None = None
     rows = rows.drop_duplicates()
     summary.rows_dropped["exact duplicate of another row"] = before - len(rows)
     if rows.empty:
-        raise DataValidationError("No row has a date that can be read (expected e.g. 2024-01-31, "
-                                  "31/01/2024 or Jan 2024).")
+        raise DataValidationError(
+            "No row has a date that can be read (expected e.g. 2024-01-31, 31/01/2024 or Jan 2024)."
+        )
     rows = rows.assign(month=rows["date"].dt.to_period("M").dt.to_timestamp())
     rows = _drop_partial_edge_months(rows, summary)
     summary.rows_used = len(rows)
@@ -198,5 +212,6 @@ def ingest(files: Sequence[SourceFile], mapping: Mapping[str, str] | None = None
     if len(future):
         summary.warnings.append(
             f"{len(future)} month(s) lie in the future ({_month_label(future[0])} onwards): "
-            "check the date column.")
+            "check the date column."
+        )
     return IngestResult(monthly=monthly, filled=filled, summary=summary)

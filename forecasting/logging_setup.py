@@ -14,6 +14,9 @@ def configure_logging(level: str = "WARNING", worker: bool = False) -> None:
     from .models import silence_prophet
 
     logger.remove()
-    logger.add(sys.stderr, level="WARNING" if worker else level,
-               format="{time:HH:mm:ss} | {level: <7} | {message}")
+    logger.add(
+        sys.stderr,
+        level="WARNING" if worker else level,
+        format="{time:HH:mm:ss} | {level: <7} | {message}",
+    )
     silence_prophet()

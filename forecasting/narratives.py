@@ -24,8 +24,13 @@ class Alert:
     value: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"severity": self.severity, "metric": self.metric, "title": self.title,
-                "detail": self.detail, "value": self.value}
+        return {
+            "severity": self.severity,
+            "metric": self.metric,
+            "title": self.title,
+            "detail": self.detail,
+            "value": self.value,
+        }
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -61,9 +66,13 @@ def _recent(history: list[float], months: int) -> float | None:
 
 def _change_alerts(body: dict[str, Any], horizon: int) -> list[Alert]:
     out = []
-    rules = (  # metric, threshold of the move that matters, severity when it moves the wrong way
-        ("revenue", 5.0, "high"), ("profit_margin", 2.0, "high"), ("dso", 5.0, "medium"),
-        ("dpo", 5.0, "low"), ("cash_conversion_cycle", 7.0, "medium"),
+    # metric, threshold of the move that matters, severity when it moves the wrong way
+    rules: tuple[tuple[str, float, Severity], ...] = (
+        ("revenue", 5.0, "high"),
+        ("profit_margin", 2.0, "high"),
+        ("dso", 5.0, "medium"),
+        ("dpo", 5.0, "low"),
+        ("cash_conversion_cycle", 7.0, "medium"),
         ("expense_ratio", 2.0, "medium"),
     )
     for metric, threshold, severity in rules:
@@ -73,22 +82,33 @@ def _change_alerts(body: dict[str, Any], horizon: int) -> list[Alert]:
         health = body["model_health_report"][metric]
         # Against the same months a year earlier where the history allows: a seasonal dip after
         # a December peak is not a risk.
-        base = history[-12:len(history) - 12 + horizon] if len(history) >= 12 + horizon else []
+        base = history[-12 : len(history) - 12 + horizon] if len(history) >= 12 + horizon else []
         now = _recent(base, horizon) if base else _recent(history, horizon)
         ahead = sum(p["predicted"] for p in forecast) / len(forecast)
         when = "the same months last year" if base else f"the last {horizon} month(s)"
         if now is None:
             continue
         move = (ahead / now - 1) * 100 if health["unit"] == "currency" and now else ahead - now
-        unit = "%" if health["unit"] == "currency" else (
-            " pts" if health["unit"] == "percent" else " days")
-        worse = move < -threshold if metric in ("revenue", "profit_margin", "dpo") \
-            else move > threshold
+        unit = (
+            "%"
+            if health["unit"] == "currency"
+            else (" pts" if health["unit"] == "percent" else " days")
+        )
+        worse = (
+            move < -threshold if metric in ("revenue", "profit_margin", "dpo") else move > threshold
+        )
         if worse:
-            out.append(Alert(severity, metric, f"{health['label']} is forecast to worsen",
-                             f"{health['label']} moves {move:+.1f}{unit} over the next {horizon} "
-                             f"month(s) against {when}: {format_value(now, health['unit'])} then, "
-                             f"{format_value(ahead, health['unit'])} forecast.", round(move, 2)))
+            out.append(
+                Alert(
+                    severity,
+                    metric,
+                    f"{health['label']} is forecast to worsen",
+                    f"{health['label']} moves {move:+.1f}{unit} over the next {horizon} "
+                    f"month(s) against {when}: {format_value(now, health['unit'])} then, "
+                    f"{format_value(ahead, health['unit'])} forecast.",
+                    round(move, 2),
+                )
+            )
     return out
 
 
@@ -97,30 +117,64 @@ def _level_alerts(body: dict[str, Any]) -> list[Alert]:
     _, cash = _path(body, "cashflow")
     negative = [p for p in cash if p["predicted"] is not None and p["predicted"] < 0]
     if negative:
-        out.append(Alert("high", "cashflow", "Negative operating cash flow forecast",
-                         f"Operating cash flow is forecast below zero in {len(negative)} month(s), "
-                         f"lowest {format_value(min(p['predicted'] for p in negative), 'currency')}.",
-                         min(p["predicted"] for p in negative)))
+        out.append(
+            Alert(
+                "high",
+                "cashflow",
+                "Negative operating cash flow forecast",
+                f"Operating cash flow is forecast below zero in {len(negative)} month(s), "
+                f"lowest {format_value(min(p['predicted'] for p in negative), 'currency')}.",
+                min(p["predicted"] for p in negative),
+            )
+        )
     elif any(p["lower"] is not None and p["lower"] < 0 for p in cash):
         low = min(p["lower"] for p in cash)
-        out.append(Alert("medium", "cashflow", "Cash flow could turn negative",
-                         f"The lower bound of the cash flow forecast reaches "
-                         f"{format_value(low, 'currency')}.", low))
+        out.append(
+            Alert(
+                "medium",
+                "cashflow",
+                "Cash flow could turn negative",
+                f"The lower bound of the cash flow forecast reaches "
+                f"{format_value(low, 'currency')}.",
+                low,
+            )
+        )
     de = body["kpis"].get("debt_to_equity_ratio")
     if de is not None and (de > 2 or de < 0):
-        out.append(Alert("high", "debt_to_equity_ratio", "Leverage is high",
-                         f"Debt to equity stands at {de:.2f}x (above 2x, or negative equity).", de))
+        out.append(
+            Alert(
+                "high",
+                "debt_to_equity_ratio",
+                "Leverage is high",
+                f"Debt to equity stands at {de:.2f}x (above 2x, or negative equity).",
+                de,
+            )
+        )
     elif de is not None and de > 1.5:
-        out.append(Alert("medium", "debt_to_equity_ratio", "Leverage is elevated",
-                         f"Debt to equity stands at {de:.2f}x (above 1.5x).", de))
+        out.append(
+            Alert(
+                "medium",
+                "debt_to_equity_ratio",
+                "Leverage is elevated",
+                f"Debt to equity stands at {de:.2f}x (above 1.5x).",
+                de,
+            )
+        )
     _, revenue = _path(body, "revenue")
     if revenue and revenue[-1]["predicted"]:
         last = revenue[-1]
         width = (last["upper"] - last["lower"]) / abs(last["predicted"]) * 100
         if width > 30:
-            out.append(Alert("medium", "revenue", "Revenue forecast is uncertain",
-                             f"The {body['metadata']['interval_level']}% band spans {width:.0f}% "
-                             "of the forecast at the end of the horizon.", round(width, 1)))
+            out.append(
+                Alert(
+                    "medium",
+                    "revenue",
+                    "Revenue forecast is uncertain",
+                    f"The {body['metadata']['interval_level']}% band spans {width:.0f}% "
+                    "of the forecast at the end of the horizon.",
+                    round(width, 1),
+                )
+            )
     return out
 
 
@@ -128,13 +182,26 @@ def _quality_alerts(body: dict[str, Any]) -> list[Alert]:
     out = []
     for metric, health in body["model_health_report"].items():
         if health["status"] == "failed":
-            out.append(Alert("medium", metric, f"{health['label']} could not be forecast",
-                             health["reason"], None))
+            out.append(
+                Alert(
+                    "medium",
+                    metric,
+                    f"{health['label']} could not be forecast",
+                    health["reason"],
+                    None,
+                )
+            )
         elif health["status"] == "ok" and (health.get("backtest_mase") or 0) > 1.5:
-            out.append(Alert("low", metric, f"{health['label']} is hard to forecast",
-                             f"Backtest MASE {health['backtest_mase']:.2f}: the best model misses "
-                             "by more than a naive forecast usually would.",
-                             health["backtest_mase"]))
+            out.append(
+                Alert(
+                    "low",
+                    metric,
+                    f"{health['label']} is hard to forecast",
+                    f"Backtest MASE {health['backtest_mase']:.2f}: the best model misses "
+                    "by more than a naive forecast usually would.",
+                    health["backtest_mase"],
+                )
+            )
     out += [Alert("low", "data", "Data quality", w, None) for w in body["metadata"]["warnings"]]
     return out
 
@@ -148,10 +215,10 @@ def find_alerts(body: dict[str, Any]) -> list[Alert]:
 
 _CONTROLS: Final = {
     "dso": "Tighten collections: review overdue invoices weekly and the credit terms of the "
-           "slowest payers.",
+    "slowest payers.",
     "cash_conversion_cycle": "Shorten the cash cycle: collections first, then supplier terms.",
     "cashflow": "Secure liquidity: check the undrawn credit line covers the low point of the "
-                "cash forecast.",
+    "cash forecast.",
     "profit_margin": "Review pricing and the cost lines that grew faster than revenue.",
     "expense_ratio": "Freeze discretionary spend until the expense ratio is back on plan.",
     "revenue": "Re-forecast the pipeline with sales and stress-test the budget at the lower band.",
@@ -165,25 +232,34 @@ def _story(body: dict[str, Any]) -> tuple[str, list[str]]:
     horizon = int(meta["horizon_months"])
     history, revenue = _path(body, "revenue")
     ahead = sum(p["predicted"] for p in revenue) if revenue else None
-    year_ago = sum(history[-12:-12 + horizon] or [0]) if len(history) >= 12 else None
-    headline = (f"Revenue reached {format_value(kpis['total_revenue'], 'currency')} over the last "
-                f"12 months ({kpis['growth_rate']:+.1f}% growth)" if kpis["growth_rate"] is not None
-                else f"Revenue reached {format_value(kpis['total_revenue'], 'currency')}")
+    year_ago = sum(history[-12 : -12 + horizon] or [0]) if len(history) >= 12 else None
+    headline = (
+        f"Revenue reached {format_value(kpis['total_revenue'], 'currency')} over the last "
+        f"12 months ({kpis['growth_rate']:+.1f}% growth)"
+        if kpis["growth_rate"] is not None
+        else f"Revenue reached {format_value(kpis['total_revenue'], 'currency')}"
+    )
     if ahead is not None and year_ago:
-        headline += (f", and the next {horizon} month(s) are forecast at "
-                     f"{format_value(ahead, 'currency')}, {(ahead / year_ago - 1) * 100:+.1f}% on "
-                     "the same months last year.")
+        headline += (
+            f", and the next {horizon} month(s) are forecast at "
+            f"{format_value(ahead, 'currency')}, {(ahead / year_ago - 1) * 100:+.1f}% on "
+            "the same months last year."
+        )
     else:
         headline += "."
     points = []
     if kpis.get("profit_margin") is not None:
         points.append(f"Profit margin over the last 12 months: {kpis['profit_margin']:.1f}%.")
     if kpis.get("cashflow") is not None:
-        points.append(f"Operations generated {format_value(kpis['cashflow'], 'currency')} of cash "
-                      "in the last 12 months.")
+        points.append(
+            f"Operations generated {format_value(kpis['cashflow'], 'currency')} of cash "
+            "in the last 12 months."
+        )
     if kpis.get("forecast_accuracy") is not None:
-        points.append(f"The forecasts were checked on past data first: {kpis['forecast_accuracy']:.0f}% "
-                      "accuracy (100 − median sMAPE) on the money metrics.")
+        points.append(
+            f"The forecasts were checked on past data first: {kpis['forecast_accuracy']:.0f}% "
+            "accuracy (100 − median sMAPE) on the money metrics."
+        )
     return headline, points
 
 
@@ -195,8 +271,10 @@ def build_narratives(body: dict[str, Any], mode: str) -> dict[str, Any]:
     controls = list(dict.fromkeys(_CONTROLS[a.metric] for a in risky if a.metric in _CONTROLS))
     if mode == "finance_guardian":
         if risky:
-            summary = (f"{len(risky)} risk(s) need attention; the most severe: {risky[0].title.lower()}"
-                       f" — {risky[0].detail}")
+            summary = (
+                f"{len(risky)} risk(s) need attention; the most severe: {risky[0].title.lower()}"
+                f" — {risky[0].detail}"
+            )
         else:
             summary = "No risk thresholds are crossed in the forecast horizon. " + headline
         insights = [f"[{a.severity.upper()}] {a.title}: {a.detail}" for a in alerts] + story
@@ -205,6 +283,11 @@ def build_narratives(body: dict[str, Any], mode: str) -> dict[str, Any]:
         summary = headline
         insights = story + [f"Watch: {a.title.lower()} — {a.detail}" for a in risky[:3]]
         recommendations = ["Share the revenue forecast with its band, not just the point."] + [
-            c for c in controls[:2]]
-    return {"summary_text": summary, "analyst_insights": insights,
-            "recommendations": recommendations, "alerts": [a.to_dict() for a in alerts]}
+            c for c in controls[:2]
+        ]
+    return {
+        "summary_text": summary,
+        "analyst_insights": insights,
+        "recommendations": recommendations,
+        "alerts": [a.to_dict() for a in alerts],
+    }

@@ -122,7 +122,9 @@ def parse_amounts(values: pd.Series, decimal_comma: bool = False) -> tuple[pd.Se
         parsed[:] = np.nan
     slow = parsed.isna()
     if slow.any():
-        parsed.loc[slow] = [_one_amount(v, decimal_comma) for v in as_text[slow]]
+        parsed.loc[slow] = np.array(
+            [_one_amount(v, decimal_comma) for v in as_text[slow]], dtype="float64"
+        )
     empty = as_text.str.strip().str.casefold().isin(_MISSING)
     unreadable = int((parsed.isna() & ~empty).sum())
     return parsed, unreadable
@@ -131,8 +133,19 @@ def parse_amounts(values: pd.Series, decimal_comma: bool = False) -> tuple[pd.Se
 _ISO_LIKE: Final = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y-%m", "%Y/%m")
 _DAY_FIRST: Final = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
 _MONTH_FIRST: Final = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
-_MONTH_NAMES: Final = ("%b %Y", "%B %Y", "%b-%Y", "%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y",
-                       "%B %d, %Y", "%Y %b", "%m/%Y", "%m-%Y")
+_MONTH_NAMES: Final = (
+    "%b %Y",
+    "%B %Y",
+    "%b-%Y",
+    "%b-%y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%Y %b",
+    "%m/%Y",
+    "%m-%Y",
+)
 
 
 def _prefer_day_first(text: pd.Series) -> bool:

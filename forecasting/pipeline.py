@@ -1,4 +1,4 @@
-"""The engine end to end as plain functions: files -> monthly -> KPIs -> jobs -> results -> Analysis."""
+"""The engine end to end as plain functions: files -> monthly -> KPIs -> jobs -> results."""
 
 from __future__ import annotations
 
@@ -49,8 +49,9 @@ class Analysis:
     timing: RunTiming
 
 
-def build_jobs(kpis: KpiFrame, horizon: int, level: int,
-               expected_seconds: Mapping[str, float] | None = None) -> list[ForecastJob]:
+def build_jobs(
+    kpis: KpiFrame, horizon: int, level: int, expected_seconds: Mapping[str, float] | None = None
+) -> list[ForecastJob]:
     """One job per computable metric, longest expected first so no worker idles at the end."""
     jobs = [
         ForecastJob("growth_rate", kpis.values["revenue"], horizon, level, derive="growth_rate")
@@ -64,9 +65,13 @@ def build_jobs(kpis: KpiFrame, horizon: int, level: int,
     return sorted(jobs, key=lambda j: (-costs.get(j.metric, 1.0), order[j.metric]))
 
 
-def prepare(files: Sequence[SourceFile], horizon: int, level: int,
-            mapping: Mapping[str, str] | None = None,
-            expected_seconds: Mapping[str, float] | None = None) -> Prepared:
+def prepare(
+    files: Sequence[SourceFile],
+    horizon: int,
+    level: int,
+    mapping: Mapping[str, str] | None = None,
+    expected_seconds: Mapping[str, float] | None = None,
+) -> Prepared:
     """Ingest and compute KPIs; raises DataValidationError on unusable input."""
     started = time.perf_counter()
     data = ingest(files, mapping)
@@ -87,8 +92,11 @@ def analyse(
     started = time.perf_counter()
     results: dict[str, MetricResult] = {}
     total = len(prepared.jobs)
-    stream = (executor.run(prepared.jobs) if isinstance(executor, WarmPool)
-              else run_jobs(prepared.jobs, executor))
+    stream = (
+        executor.run(prepared.jobs)
+        if isinstance(executor, WarmPool)
+        else run_jobs(prepared.jobs, executor)
+    )
     for result in stream:
         results[result.metric] = result
         if on_result is not None:

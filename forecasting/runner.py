@@ -1,4 +1,4 @@
-"""Forecast jobs over any ``concurrent.futures.Executor``: one job per metric, results as they finish.
+"""Forecast jobs over any ``concurrent.futures.Executor``: one job per metric, results as they come.
 
 The worker function lives here, at module level, so process pools can pickle it; jobs and results
 carry pandas/numpy data, never JSON strings.
@@ -34,8 +34,13 @@ __all__ = [
     "worker_init",
 ]
 
-_BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-              "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+_BLAS_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 @dataclass(frozen=True)
@@ -76,10 +81,19 @@ def run_job(job: ForecastJob) -> MetricResult:
             selection = derive_growth(selection, job.series)
         _check_finite(selection)
     except Exception as exc:  # per-job isolation: one metric failing never fails the batch
-        return MetricResult(job.metric, "failed", _explain(exc), None, started, time.time(),
-                            os.getpid())
-    return MetricResult(job.metric, "ok", "", selection, started, time.time(), os.getpid(),
-                        dict(selection.family_seconds))
+        return MetricResult(
+            job.metric, "failed", _explain(exc), None, started, time.time(), os.getpid()
+        )
+    return MetricResult(
+        job.metric,
+        "ok",
+        "",
+        selection,
+        started,
+        time.time(),
+        os.getpid(),
+        dict(selection.family_seconds),
+    )
 
 
 def _check_finite(selection: Selection) -> None:
@@ -130,7 +144,9 @@ def run_jobs(
         return
 
 
-def _submit(executor: Executor, jobs: Iterable[ForecastJob]) -> dict[Future[MetricResult], ForecastJob]:
+def _submit(
+    executor: Executor, jobs: Iterable[ForecastJob]
+) -> dict[Future[MetricResult], ForecastJob]:
     return {executor.submit(run_job, job): job for job in jobs}
 
 
@@ -177,16 +193,16 @@ def plain_main() -> Iterator[None]:
             sys.modules["__main__"] = original
 
 
-def make_process_pool(workers: int, start_method: str | None = None,
-                      warm: bool = True) -> ProcessPoolExecutor:
+def make_process_pool(
+    workers: int, start_method: str | None = None, warm: bool = True
+) -> ProcessPoolExecutor:
     """A process pool with an explicit start method (forkserver on Linux) and warm workers."""
     method = start_method or ("forkserver" if sys.platform.startswith("linux") else "spawn")
     context: Any = multiprocessing.get_context(method)
     if method == "forkserver":
         context.set_forkserver_preload(["forecasting.runner"])
     with plain_main():
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                   initializer=worker_init)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_init)
         if warm:
             list(pool.map(_warm_up, range(workers)))
     return pool

@@ -44,8 +44,9 @@ def z_value(level: int) -> float:
 
 def normal_bands(mean: np.ndarray, sigma: np.ndarray, levels: Sequence[int]) -> Forecast:
     """Symmetric normal bands, for the baselines whose error grows by a known formula."""
-    return Forecast(mean, {lv: (mean - z_value(lv) * sigma, mean + z_value(lv) * sigma)
-                           for lv in levels})
+    return Forecast(
+        mean, {lv: (mean - z_value(lv) * sigma, mean + z_value(lv) * sigma) for lv in levels}
+    )
 
 
 def check_forecast(forecast: Forecast, history: pd.Series, horizon: int) -> Forecast:
@@ -57,8 +58,9 @@ def check_forecast(forecast: Forecast, history: pd.Series, horizon: int) -> Fore
     if float(np.max(np.abs(forecast.mean))) > 10 * scale + 1:
         raise ModelError("the forecast is more than ten times the largest value in the history")
     mean = forecast.mean.astype("float64")
-    bands = {lv: (np.minimum(lo, mean), np.maximum(hi, mean))
-             for lv, (lo, hi) in forecast.bands.items()}
+    bands = {
+        lv: (np.minimum(lo, mean), np.maximum(hi, mean)) for lv, (lo, hi) in forecast.bands.items()
+    }
     return Forecast(mean, bands)
 
 
@@ -72,5 +74,6 @@ def quiet_fit() -> Iterator[None]:
 
 def with_month_freq(y: pd.Series) -> pd.Series:
     """statsmodels wants a frequency on the index to date its forecasts."""
-    return pd.Series(y.to_numpy(dtype="float64"),
-                     index=pd.DatetimeIndex(y.index, freq="MS"), name=y.name)
+    return pd.Series(
+        y.to_numpy(dtype="float64"), index=pd.DatetimeIndex(y.index, freq="MS"), name=y.name
+    )

@@ -50,7 +50,9 @@ class ProphetModel:
         from prophet import Prophet
 
         silence_prophet()
-        yearly: bool | int = _YEARLY_FOURIER_ORDER if self.seasonal and len(y) >= 2 * SEASON else False
+        yearly: bool | int = (
+            _YEARLY_FOURIER_ORDER if self.seasonal and len(y) >= 2 * SEASON else False
+        )
         model = Prophet(
             growth="linear",
             yearly_seasonality=yearly,
@@ -95,8 +97,10 @@ class ProphetModel:
             finally:
                 np.random.set_state(state)
         bands = {
-            level: (np.quantile(samples, 0.5 - level / 200, axis=1),
-                    np.quantile(samples, 0.5 + level / 200, axis=1))
+            level: (
+                np.quantile(samples, 0.5 - level / 200, axis=1),
+                np.quantile(samples, 0.5 + level / 200, axis=1),
+            )
             for level in levels
         }
         return Forecast(mean, bands)

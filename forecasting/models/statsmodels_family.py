@@ -40,9 +40,15 @@ class ETS:
             for damped in (False, True):
                 # Heuristic seasonal start values: 0.01 s a fit instead of 0.25-0.5 s with
                 # 12 estimated seasonal states, and as good on short monthly series.
-                model = ETSModel(y, error="add", trend="add", damped_trend=damped,
-                                 seasonal=seasonal, seasonal_periods=SEASON if seasonal else None,
-                                 initialization_method="heuristic" if seasonal else "estimated")
+                model = ETSModel(
+                    y,
+                    error="add",
+                    trend="add",
+                    damped_trend=damped,
+                    seasonal=seasonal,
+                    seasonal_periods=SEASON if seasonal else None,
+                    initialization_method="heuristic" if seasonal else "estimated",
+                )
                 try:
                     fits.append(model.fit(disp=False, maxiter=200))
                 except (ValueError, np.linalg.LinAlgError):
@@ -82,8 +88,13 @@ class SARIMA:
         with quiet_fit():
             for order in self._SEASONAL_ORDERS if self.seasonal else self._ORDERS:
                 try:
-                    model = SARIMAX(y, order=order, seasonal_order=seasonal_order,
-                                    trend="n" if self.seasonal else "t", concentrate_scale=True)
+                    model = SARIMAX(
+                        y,
+                        order=order,
+                        seasonal_order=seasonal_order,
+                        trend="n" if self.seasonal else "t",
+                        concentrate_scale=True,
+                    )
                     fits.append(model.fit(disp=False, maxiter=50))
                 except (ValueError, np.linalg.LinAlgError):
                     continue
@@ -98,8 +109,10 @@ class SARIMA:
             bands = {}
             for level in levels:
                 frame = prediction.summary_frame(alpha=1 - level / 100)
-                bands[level] = (frame["mean_ci_lower"].to_numpy(),
-                                frame["mean_ci_upper"].to_numpy())
+                bands[level] = (
+                    frame["mean_ci_lower"].to_numpy(),
+                    frame["mean_ci_upper"].to_numpy(),
+                )
         return Forecast(np.asarray(frame["mean"], dtype="float64"), bands)
 
 
@@ -120,8 +133,9 @@ class Theta:
         # Multiplicative deseasonalising needs strictly positive data.
         method = "multiplicative" if bool((y > 0).all()) else "additive"
         with quiet_fit():
-            self._result = ThetaModel(y, period=SEASON, deseasonalize=deseasonalize, use_test=False,
-                                      method=method).fit()
+            self._result = ThetaModel(
+                y, period=SEASON, deseasonalize=deseasonalize, use_test=False, method=method
+            ).fit()
         return self
 
     def predict(self, horizon: int, levels: Sequence[int]) -> Forecast:

@@ -44,9 +44,23 @@ if chosen != overrides:
     st.session_state[f"overrides-{key}"] = chosen
     st.rerun()
 
-report = run_report(
-    key, settings.horizon, settings.level, mapping, settings.executor, settings.workers, prepared
-)
+try:
+    report = run_report(
+        key,
+        settings.horizon,
+        settings.level,
+        mapping,
+        settings.executor,
+        settings.workers,
+        prepared,
+    )
+except Exception as error:  # no traceback ever reaches the page; the message says what to try
+    st.error(
+        f"**The forecasts could not be computed** ({type(error).__name__}: {error}). Try the "
+        "sequential executor in the sidebar, or fewer workers; the data itself was read fine.",
+        icon="⚠️",
+    )
+    st.stop()
 report = with_mode(report, settings.mode)
 if comparison := st.session_state.get(f"comparison-{key}"):
     report["full_analysis_report"]["timing"] = {

@@ -118,6 +118,19 @@ def run_jobs(
     called for a fresh executor and the unfinished jobs are resubmitted once; without it, or if
     it breaks again, those metrics come back failed with the reason.
     """
+    from threadpoolctl import threadpool_limits
+
+    # In-process and thread runs fit in this process: with more BLAS threads than cores the
+    # threads spin against each other (a 20 s sequential run took minutes on a busy 2-core box).
+    with threadpool_limits(1):
+        yield from _stream(jobs, executor, on_broken)
+
+
+def _stream(
+    jobs: Sequence[ForecastJob],
+    executor: Executor | None,
+    on_broken: Callable[[], Executor] | None,
+) -> Iterator[MetricResult]:
     if executor is None:
         for job in jobs:
             yield run_job(job)

@@ -95,6 +95,9 @@ def compare(
         say(f"sequential run {k + 1} of {repeat}")
         seconds, seq_results = _run(prepared, None)
         sequential.append(seconds)
+        # Longest jobs first in the parallel run, by the times just measured, so that no worker
+        # idles at the end while another finishes a long job it started last.
+        pool.last_seconds.update({m: r.seconds for m, r in seq_results.items()})
         say(f"parallel run {k + 1} of {repeat} on {pool.workers} workers")
         seconds, par_results = _run(prepared, pool)
         parallel.append(seconds)

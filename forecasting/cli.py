@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from .errors import ForecastingError
@@ -81,13 +82,14 @@ def _write(text: str, output: str | None) -> None:
 
 def _dask_executor(address: str) -> Executor:
     try:
-        from distributed import Client
+        import distributed
     except ImportError:
         raise ValueError(
             "--dask-scheduler needs Dask: pip install 'parallel-forecasting-dashboard[dask]'"
         ) from None
     # pure=False: identical calls must not be merged into one task.
-    executor: Executor = Client(address, timeout=30).get_executor(pure=False)
+    client: Any = distributed.Client  # distributed's Client is not typed
+    executor: Executor = client(address, timeout=30).get_executor(pure=False)
     return executor
 
 

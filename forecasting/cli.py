@@ -11,8 +11,8 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
 from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
 
 from .errors import ForecastingError
 from .logging_setup import configure_logging

@@ -13,7 +13,7 @@ from components.report_view import downloads_ui
 from components.sidebar import controls_ui, upload_ui
 from components.texts import APP_TITLE
 from components.timing_panel import timing_ui
-from forecasting import DataValidationError, with_mode
+from forecasting import DataValidationError, with_comparison, with_mode
 
 st.set_page_config(page_title=APP_TITLE, page_icon="📈", layout="wide")
 st.title(APP_TITLE)
@@ -62,11 +62,6 @@ except Exception as error:  # no traceback ever reaches the page; the message sa
     )
     st.stop()
 report = with_mode(report, settings.mode)
-if comparison := st.session_state.get(f"comparison-{key}"):
-    report["full_analysis_report"]["timing"] = {
-        **report["full_analysis_report"]["timing"],
-        "comparison": comparison,
-    }
 body = report["full_analysis_report"]
 
 st.caption(
@@ -89,6 +84,7 @@ with ratios:
 with details:
     model_detail_ui(body)
 with timing:
-    timing_ui(report, prepared, settings.workers, key)
+    comparison = timing_ui(report, prepared, settings.workers, key)
 with downloads:
-    downloads_ui(report)
+    # A comparison measured on this page travels in the report: it carries its own evidence.
+    downloads_ui(with_comparison(report, comparison))

@@ -55,6 +55,7 @@ def forecast_figure(body: dict[str, Any], metric: str, height: int = 320) -> go.
                     x=dates + dates[::-1],
                     y=[p[f"upper_{level}"] for p in bands]
                     + [p[f"lower_{level}"] for p in bands][::-1],
+                    mode="lines",
                     fill="toself",
                     fillcolor=f"rgba(217,130,43,{opacity})",
                     line={"width": 0},

@@ -90,8 +90,10 @@ def _comparison_ui(c: dict[str, Any]) -> None:
     _family_split(c)
 
 
-def timing_ui(report: dict[str, Any], prepared: Prepared, workers: int, key: str) -> None:
-    """Run the comparison on demand; results stay in the session and go into the report JSON."""
+def timing_ui(
+    report: dict[str, Any], prepared: Prepared, workers: int, key: str
+) -> dict[str, Any] | None:
+    """Run the comparison on demand; returns it (kept in the session) for the report JSON."""
     body = report["full_analysis_report"]
     _this_run(body["timing"])
     if body["timing"]["workers"] > 1:
@@ -128,3 +130,5 @@ def timing_ui(report: dict[str, Any], prepared: Prepared, workers: int, key: str
     if rows := st.session_state.get(f"sweep-{key}"):
         st.plotly_chart(scaling_figure(rows), width="stretch", key="scaling")
         st.dataframe(pd.DataFrame(rows), hide_index=True)
+        return {**(comparison or {}), "scaling": rows}
+    return comparison

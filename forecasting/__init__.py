@@ -11,7 +11,7 @@ from .errors import DataValidationError, ForecastingError, ModelError
 from .ingest import IngestResult, IngestSummary, SourceFile, ingest
 from .kpis import METRIC_INFO, compute_kpis
 from .pipeline import Analysis, Prepared, analyse, prepare, source_files_from_paths
-from .report import build_report, dumps, forecasts_csv, loads, with_mode
+from .report import build_report, dumps, forecasts_csv, loads, with_comparison, with_mode
 from .runner import ForecastJob, MetricResult, WarmPool, make_process_pool, run_jobs
 from .settings import METRICS, MODES, RunSettings
 
@@ -43,5 +43,6 @@ __all__ = [
     "prepare",
     "run_jobs",
     "source_files_from_paths",
+    "with_comparison",
     "with_mode",
 ]

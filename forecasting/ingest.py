@@ -85,7 +85,11 @@ def _month_label(ts: pd.Timestamp) -> str:
 def _canonical_frame(
     source: SourceFile, overrides: Mapping[str, str] | None, summary: IngestSummary
 ) -> pd.DataFrame:
-    raw, _ = read_table(source.data, source.name)
+    raw, malformed = read_table(source.data, source.name)
+    if malformed:
+        key = "malformed row (more fields than the header)"
+        summary.rows_dropped[key] = summary.rows_dropped.get(key, 0) + malformed
+        summary.rows_read += malformed
     mapping, ignored = guess_mapping(raw.columns, overrides)
     summary.column_mapping.update(mapping)
     summary.ignored_columns.update(ignored)
@@ -119,7 +123,8 @@ def _drop_partial_edge_months(rows: pd.DataFrame, summary: IngestSummary) -> pd.
     for month in {per_month.index[0], per_month.index[-1]}:
         if per_month[month] < 0.6 * typical:
             rows = rows[rows["month"] != month]
-            summary.rows_dropped["in a partial month left out"] = int(per_month[month])
+            key = "in a partial month left out"
+            summary.rows_dropped[key] = summary.rows_dropped.get(key, 0) + int(per_month[month])
             summary.warnings.append(
                 f"{_month_label(month)} has only {per_month[month]} rows against a typical "
                 f"{typical:.0f}: left out so a partial month does not read as a drop."

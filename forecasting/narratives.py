@@ -232,7 +232,8 @@ def _story(body: dict[str, Any]) -> tuple[str, list[str]]:
     horizon = int(meta["horizon_months"])
     history, revenue = _path(body, "revenue")
     ahead = sum(p["predicted"] for p in revenue) if revenue else None
-    year_ago = sum(history[-12 : -12 + horizon] or [0]) if len(history) >= 12 else None
+    n = len(history)
+    year_ago = sum(history[n - 12 : n - 12 + horizon] or [0]) if n >= 12 else None
     headline = (
         f"Revenue reached {format_value(kpis['total_revenue'], 'currency')} over the last "
         f"12 months ({kpis['growth_rate']:+.1f}% growth)"

@@ -55,10 +55,16 @@ def _sniff_delimiter(text: str) -> str:
         return max(counts, key=lambda d: counts[d])
 
 
-def read_table(data: bytes, name: str) -> tuple[pd.DataFrame, str]:
-    """Parse one CSV file into a frame of strings; returns the frame and the delimiter found."""
+def read_table(data: bytes, name: str) -> tuple[pd.DataFrame, int]:
+    """Parse one CSV file into a frame of strings; returns the frame and how many malformed rows
+    (more fields than the header has) were left out, so the summary can say so."""
     text = decode_csv(data, name)
     delimiter = _sniff_delimiter(text)
+    malformed: list[list[str]] = []
+
+    def skip(line: list[str]) -> None:
+        malformed.append(line)
+
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -67,7 +73,8 @@ def read_table(data: bytes, name: str) -> tuple[pd.DataFrame, str]:
             keep_default_na=False,
             skipinitialspace=True,
             skip_blank_lines=True,
-            on_bad_lines="skip",
+            on_bad_lines=skip,
+            engine="python",
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise DataValidationError(f"{name} could not be read as CSV: {exc}") from None
@@ -79,7 +86,7 @@ def read_table(data: bytes, name: str) -> tuple[pd.DataFrame, str]:
         )
     if frame.empty:
         raise DataValidationError(f"{name} has a header row but no data rows.")
-    return frame, delimiter
+    return frame, len(malformed)
 
 
 def _one_amount(raw: str, decimal_comma: bool) -> float:

@@ -20,7 +20,15 @@ from .pipeline import Analysis
 from .runner import MetricResult
 from .settings import METRICS, Mode
 
-__all__ = ["build_report", "dumps", "forecasts_csv", "headline_kpis", "loads"]
+__all__ = [
+    "build_report",
+    "dumps",
+    "forecasts_csv",
+    "headline_kpis",
+    "loads",
+    "with_comparison",
+    "with_mode",
+]
 
 _ROUND: Final = 6
 
@@ -309,6 +317,15 @@ def with_mode(report: dict[str, Any], mode: Mode) -> dict[str, Any]:
     body = dict(report["full_analysis_report"])
     body["dashboard_mode"] = mode
     body["narratives"] = build_narratives(body, mode)
+    return {"full_analysis_report": body}
+
+
+def with_comparison(report: dict[str, Any], comparison: dict[str, Any] | None) -> dict[str, Any]:
+    """The same report with a sequential-vs-parallel comparison added to its timing."""
+    if comparison is None:
+        return report
+    body = dict(report["full_analysis_report"])
+    body["timing"] = {**body["timing"], "comparison": comparison}
     return {"full_analysis_report": body}
 
 

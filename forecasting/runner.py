@@ -121,7 +121,9 @@ def run_jobs(
     from threadpoolctl import threadpool_limits
 
     # In-process and thread runs fit in this process: with more BLAS threads than cores the
-    # threads spin against each other (a 20 s sequential run took minutes on a busy 2-core box).
+    # threads spin against each other (the seed sample took 92 s instead of 16 s on a busy
+    # 2-core box). scipy loads its own BLAS on import, so import it before limiting.
+    _import_model_libraries()
     with threadpool_limits(1):
         yield from _stream(jobs, executor, on_broken)
 
@@ -137,8 +139,11 @@ def _stream(
         return
     pending = list(jobs)
     for attempt in range(2):
-        futures = _submit(executor, pending)
         broken: list[ForecastJob] = []
+        try:
+            futures = _submit(executor, pending)
+        except BrokenProcessPool:  # a worker died while the pool sat idle between runs
+            futures, broken = {}, list(pending)
         for future in as_completed(futures):
             job = futures[future]
             try:
@@ -176,7 +181,12 @@ def worker_init() -> None:
 
     configure_logging(worker=True)
     silence_prophet()
+    _import_model_libraries()
+
+
+def _import_model_libraries() -> None:
     import prophet  # noqa: F401
+    import scipy.linalg  # noqa: F401
     import statsmodels.tsa.api  # noqa: F401
 
 

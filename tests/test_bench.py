@@ -1,0 +1,130 @@
+"""`python -m forecasting bench` and the engine over a real Dask cluster, on the seed sample."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Loaded before any in-process fit so that the engine's threadpool_limits(1) also covers scipy's
+# own OpenBLAS (threadpoolctl only limits libraries already loaded): without it the in-process
+# reference run below is several times slower on 2 busy cores. Results do not depend on it.
+import statsmodels.tsa.api  # noqa: F401  # isort: skip
+from forecasting.bench import forecasts_identical
+from forecasting.models import FAMILY_LABELS
+from forecasting.pipeline import Analysis, Prepared, analyse, prepare, source_files_from_paths
+from forecasting.runner import plain_main
+from forecasting.settings import METRICS
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-system"
+SAMPLE = SEED / "sample_financial_data.csv"
+BENCH_KEYS = {"jobs", "workers", "cpu_count", "sequential_s", "parallel_s", "speedup",
+              "efficiency", "pool_start_s", "serial_s", "identical", "per_metric", "timeline"}
+
+
+@pytest.fixture(scope="module")
+def sample() -> Path:
+    if not SAMPLE.is_file():
+        pytest.skip(f"seed fixture {SAMPLE} is absent (the shared seed-system fixtures are not "
+                    "checked out on this machine)")
+    return SAMPLE
+
+
+@pytest.fixture(scope="module")
+def bench(sample: Path) -> dict[str, Any]:
+    """One real bench run: a warm pool of 2, the 14 jobs sequentially and in parallel, once each."""
+    done = subprocess.run(
+        [sys.executable, "-m", "forecasting", "bench", str(sample), "--workers", "2",
+         "--repeat", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=540)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_bench_prints_the_comparison_as_json(bench: dict[str, Any]) -> None:
+    assert set(bench) >= BENCH_KEYS, f"missing keys: {BENCH_KEYS - set(bench)}"
+    assert bench["jobs"] == 14
+    assert bench["workers"] == 2
+    assert bench["cpu_count"] >= 1
+    assert bench["identical"] is True, "the pool's forecasts differ from the sequential run's"
+    for key in ("sequential_s", "parallel_s", "speedup", "pool_start_s", "serial_s"):
+        assert isinstance(bench[key], int | float) and bench[key] > 0, (key, bench[key])
+    assert bench["efficiency"] == pytest.approx(bench["speedup"] / 2, abs=1e-3)
+    per_metric = bench["per_metric"]
+    assert set(per_metric) == set(METRICS)
+    for metric, info in per_metric.items():
+        assert isinstance(info["seconds"], int | float) and info["seconds"] > 0, metric
+        assert info["model_family"] in FAMILY_LABELS, (metric, info["model_family"])
+
+
+def test_bench_timeline_runs_each_job_once_and_never_two_at_once_on_a_worker(
+        bench: dict[str, Any]) -> None:
+    timeline = bench["timeline"]
+    assert sorted(row["metric"] for row in timeline) == sorted(METRICS)
+    lanes: dict[int, list[tuple[float, float, str]]] = defaultdict(list)
+    for row in timeline:
+        assert 0 <= row["start"] <= row["end"], row
+        lanes[row["worker"]].append((row["start"], row["end"], row["metric"]))
+    assert len(lanes) == 2, f"14 jobs on a warm pool of 2 should use both workers: {dict(lanes)}"
+    for worker, bars in lanes.items():
+        bars.sort()
+        for (_, end, first), (start, _, second) in pairwise(bars):
+            assert start >= end, f"worker {worker} ran {first} and {second} at the same time"
+
+
+# --- Dask ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dask_executor() -> Iterator[Executor]:
+    distributed = pytest.importorskip("distributed")
+    # Spawned workers re-import __main__; if a Streamlit page run earlier in this session left
+    # itself there, they would re-run the page. plain_main hides it while they start.
+    with plain_main():
+        cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                           host="127.0.0.1", dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        executor = client.get_executor(pure=False)
+        yield executor
+    finally:
+        client.close()
+        cluster.close()
+
+
+@pytest.fixture(scope="module")
+def prepared(sample: Path) -> Prepared:
+    return prepare(source_files_from_paths([str(sample)]), 3, 95)
+
+
+def test_dask_cluster_gives_the_same_fourteen_forecasts_as_a_sequential_run(
+        dask_executor: Executor, prepared: Prepared, sample_analysis: Analysis) -> None:
+    """`sample_analysis` (conftest) is the same seed sample run in-process, sequentially."""
+    assert isinstance(dask_executor, Executor)
+    on_dask = analyse(prepared, dask_executor, "dask", 2)
+    assert set(on_dask.results) == set(METRICS)
+    failed = {m: r.reason for m, r in on_dask.results.items() if r.status != "ok"}
+    assert not failed, failed
+    assert len({r.worker for r in on_dask.results.values()}) == 2, "both Dask workers ran jobs"
+    assert on_dask.timing.executor == "dask" and on_dask.timing.workers == 2
+
+    in_process = sample_analysis
+    assert in_process.prepared.kpis.values.equals(prepared.kpis.values), "not the same data"
+    assert in_process.timing.executor == "sequential"
+    assert (in_process.prepared.horizon, in_process.prepared.level) == (3, 95)
+    assert all(r.status == "ok" for r in in_process.results.values())
+    assert forecasts_identical(on_dask.results, in_process.results), {
+        m: (on_dask.results[m].selection.best if on_dask.results[m].selection else None,
+            in_process.results[m].selection.best if in_process.results[m].selection else None)
+        for m in METRICS}

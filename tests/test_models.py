@@ -1,0 +1,106 @@
+"""Each model family on a clearly seasonal monthly series: finite, ordered bands, seasonal shape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting import ModelError
+from forecasting.models import FAMILIES, Forecast, build_candidates
+from forecasting.models.baselines import Drift, SeasonalNaive
+
+HOLDOUT = 12
+LEVELS = (80, 95)
+SEASONAL_FAMILIES = ("prophet", "ets", "sarima", "theta", "seasonal_naive")
+
+pytestmark = pytest.mark.usefixtures("single_blas_thread")
+
+
+@pytest.fixture(scope="module")
+def train(seasonal_48: pd.Series) -> pd.Series:
+    return seasonal_48.iloc[:-HOLDOUT]
+
+
+@pytest.fixture(scope="module")
+def holdout(seasonal_48: pd.Series) -> pd.Series:
+    return seasonal_48.iloc[-HOLDOUT:]
+
+
+@pytest.fixture(scope="module")
+def forecasts(train: pd.Series) -> dict[str, Forecast]:
+    """Every family fitted once on 36 months and asked for the next 12."""
+    candidates = build_candidates(seasonal=True, train_length=len(train))
+    assert set(candidates) == set(FAMILIES) - {"ensemble"}
+    return {family: model.fit(train).predict(HOLDOUT, LEVELS)
+            for family, model in candidates.items()}
+
+
+FAMILY_PARAMS = ["prophet", "ets", "sarima", "theta", "seasonal_naive", "drift"]
+
+
+@pytest.mark.parametrize("family", FAMILY_PARAMS)
+def test_forecast_is_finite_with_one_value_per_month(forecasts, family: str) -> None:
+    forecast = forecasts[family]
+    assert forecast.mean.shape == (HOLDOUT,)
+    assert np.isfinite(forecast.mean).all()
+    for lower, upper in forecast.bands.values():
+        assert np.isfinite(lower).all() and np.isfinite(upper).all()
+
+
+@pytest.mark.parametrize("family", FAMILY_PARAMS)
+def test_bands_surround_the_forecast(forecasts, family: str) -> None:
+    forecast = forecasts[family]
+    assert set(forecast.bands) == set(LEVELS)
+    for lower, upper in forecast.bands.values():
+        assert (lower <= forecast.mean).all()
+        assert (forecast.mean <= upper).all()
+
+
+@pytest.mark.parametrize("family", FAMILY_PARAMS)
+def test_95_percent_band_is_wider_than_80(forecasts, family: str) -> None:
+    lo80, hi80 = forecasts[family].bands[80]
+    lo95, hi95 = forecasts[family].bands[95]
+    assert ((hi95 - lo95) > (hi80 - lo80)).all()
+    assert (lo95 <= lo80).all() and (hi95 >= hi80).all()
+
+
+@pytest.mark.parametrize("family", SEASONAL_FAMILIES)
+def test_seasonal_family_tracks_the_yearly_cycle(forecasts, train, holdout, family: str) -> None:
+    flat_mae = float(np.mean(np.abs(holdout.to_numpy() - train.mean())))
+    mae = float(np.mean(np.abs(holdout.to_numpy() - forecasts[family].mean)))
+    assert mae < 0.5 * flat_mae
+    # The forecast peaks and troughs in the same months as the holdout does.
+    assert np.corrcoef(forecasts[family].mean, holdout.to_numpy())[0, 1] > 0.9
+
+
+def test_drift_ignores_the_season_and_follows_the_trend(forecasts, train) -> None:
+    mean = forecasts["drift"].mean
+    slope = (train.iloc[-1] - train.iloc[0]) / (len(train) - 1)
+    assert np.diff(mean) == pytest.approx(np.full(HOLDOUT - 1, slope))
+    assert mean[0] == pytest.approx(train.iloc[-1] + slope)
+
+
+def test_seasonal_naive_repeats_last_year(forecasts, train) -> None:
+    assert forecasts["seasonal_naive"].mean.tolist() == train.iloc[-12:].tolist()
+
+
+def test_bands_widen_further_ahead(forecasts) -> None:
+    for family in ("ets", "sarima", "drift", "theta"):
+        lower, upper = forecasts[family].bands[95]
+        assert upper[-1] - lower[-1] > upper[0] - lower[0], family
+
+
+def test_short_histories_get_no_seasonal_naive() -> None:
+    assert "seasonal_naive" not in build_candidates(seasonal=False, train_length=14)
+    assert "seasonal_naive" in build_candidates(seasonal=False, train_length=15)
+
+
+@pytest.mark.parametrize(("model", "months", "message"), [
+    (SeasonalNaive(), 14, "seasonal naive needs 15 months"),
+    (Drift(), 2, "drift needs 3 months"),
+])
+def test_baseline_refuses_a_too_short_history(seasonal_48, model, months: int,
+                                              message: str) -> None:
+    with pytest.raises(ModelError, match=message):
+        model.fit(seasonal_48.iloc[:months])

@@ -1,0 +1,285 @@
+"""The report of the seed sample: shape of the original's full_analysis_report, strict JSON,
+narrative modes, and the forecasts CSV a finance user opens in a spreadsheet."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import io
+import json
+import math
+from typing import Any
+
+import pytest
+
+from forecasting import METRICS, analyse, build_report, dumps, forecasts_csv, loads, with_mode
+
+# The session report runs the full 14-metric engine once.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_blas_thread")]
+
+FORECAST_DATES = ["2025-01-01", "2025-02-01", "2025-03-01"]  # the sample ends December 2024
+SEVERITY = {"high": 0, "medium": 1, "low": 2}
+
+
+@pytest.fixture
+def body(sample_report: dict[str, Any]) -> dict[str, Any]:
+    return sample_report["full_analysis_report"]
+
+
+def seed_rows(sample_csv_bytes: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(sample_csv_bytes.decode())))
+
+
+# --- forecast_chart -------------------------------------------------------------------------
+
+
+def test_forecast_chart_holds_the_14_metrics(body: dict[str, Any]) -> None:
+    assert len(body["forecast_chart"]) == 14
+    assert list(body["forecast_chart"]) == list(METRICS)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_forecast_rows_start_the_month_after_the_data(body: dict[str, Any], metric: str) -> None:
+    rows = body["forecast_chart"][metric]
+    assert [row["date"] for row in rows] == FORECAST_DATES
+    for row in rows:
+        assert set(row) == {"date", "predicted", "lower", "upper"}
+        assert all(isinstance(row[k], float) for k in ("predicted", "lower", "upper"))
+        assert row["lower"] <= row["predicted"] <= row["upper"]
+
+
+def test_money_forecasts_are_on_the_scale_of_the_export(body: dict[str, Any],
+                                                        sample_csv_bytes: bytes) -> None:
+    revenue_2024 = [float(r["Sales Revenue"]) for r in seed_rows(sample_csv_bytes)][-12:]
+    for row in body["forecast_chart"]["revenue"]:
+        assert 0.5 * min(revenue_2024) < row["predicted"] < 2 * max(revenue_2024)
+
+
+def test_bands_are_the_requested_level_and_80_is_inside_95(body: dict[str, Any]) -> None:
+    assert body["metadata"]["interval_level"] == 95
+    for metric in METRICS:
+        for chart, band in zip(body["forecast_chart"][metric], body["forecast_bands"][metric],
+                               strict=True):
+            assert chart["lower"] == band["lower_95"] and chart["upper"] == band["upper_95"]
+            assert band["lower_95"] <= band["lower_80"] <= band["upper_80"] <= band["upper_95"]
+
+
+# --- model_health_report --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_model_health_names_the_model_and_its_backtest(body: dict[str, Any], metric: str) -> None:
+    health = body["model_health_report"][metric]
+    assert health["status"] == "ok"
+    assert isinstance(health["best_model_selected"], str) and health["best_model_selected"]
+    assert health["backtest_origins"] == ["2024-04-01", "2024-07-01", "2024-10-01"]
+    candidates = health["candidates"]
+    assert len(candidates) >= 5
+    for candidate in candidates:
+        assert {"model", "family", "status", "mase", "smape", "rmse", "coverage"} <= set(candidate)
+    ok = [c for c in candidates if c["status"] == "ok"]
+    for candidate in ok:
+        assert candidate["mase"] >= 0 and candidate["smape"] >= 0 and candidate["rmse"] >= 0
+        assert 0 <= candidate["coverage"] <= 1
+    chosen = next(c for c in candidates if c["family"] == health["best_model_family"])
+    assert chosen["model"] == health["best_model_selected"]
+    assert chosen["mase"] == health["backtest_mase"]
+    # growth_rate keeps the model chosen on revenue (its health note says so).
+    if metric != "growth_rate" and not any("could not be refitted" in n for n in health["notes"]):
+        assert chosen["mase"] == min(c["mase"] for c in ok)
+
+
+def test_model_health_explains_why_24_months_get_no_seasonal_models(body: dict[str, Any]) -> None:
+    health = body["model_health_report"]["revenue"]
+    assert health["seasonal_models"] is False
+    assert any("Seasonal models need 24 months" in note for note in health["notes"])
+
+
+def test_growth_rate_health_says_it_is_derived_from_revenue(body: dict[str, Any]) -> None:
+    health = body["model_health_report"]["growth_rate"]
+    assert health["best_model_selected"] == body["model_health_report"]["revenue"][
+        "best_model_selected"]
+    assert any("Derived from the revenue forecast" in note for note in health["notes"])
+
+
+# --- kpis, metadata, history -------------------------------------------------------------
+
+
+def test_kpis_are_the_last_12_months_of_the_export(body: dict[str, Any],
+                                                   sample_csv_bytes: bytes) -> None:
+    rows = seed_rows(sample_csv_bytes)
+    revenue = [float(r["Sales Revenue"]) for r in rows]
+    profit = [float(r["Net Profit"]) for r in rows]
+    kpis = body["kpis"]
+
+    assert set(kpis) == {
+        "total_revenue", "total_expenses", "profit_margin", "cashflow", "growth_rate", "dso",
+        "dpo", "cash_conversion_cycle", "working_capital", "debt_to_equity_ratio",
+        "forecast_accuracy"}
+    assert kpis["total_revenue"] == sum(revenue[12:]) == 2_185_000
+    assert kpis["growth_rate"] == pytest.approx((sum(revenue[12:]) / sum(revenue[:12]) - 1) * 100)
+    assert kpis["profit_margin"] == pytest.approx(sum(profit[12:]) / sum(revenue[12:]) * 100)
+    assert kpis["working_capital"] == 655_000 - 340_000
+    assert kpis["dso"] == pytest.approx(80_000 / 250_000 * 31)
+    assert 0 < kpis["forecast_accuracy"] <= 100
+
+
+def test_metadata_describes_the_run(body: dict[str, Any]) -> None:
+    meta = body["metadata"]
+    assert {"generated_at", "data_start_date", "data_end_date", "months", "source_files",
+            "column_mapping", "ignored_columns", "ingest_summary", "warnings", "horizon_months",
+            "interval_level", "version"} <= set(meta)
+    assert meta["data_start_date"] == "2023-01-01"
+    assert meta["data_end_date"] == "2024-12-01"
+    assert meta["months"] == 24
+    assert meta["horizon_months"] == 3
+    assert meta["source_files"] == ["sample_financial_data.csv"]
+    assert meta["column_mapping"]["Sales Revenue"] == "revenue"
+    assert meta["ingest_summary"][0].startswith("24 months from Jan 2023 to Dec 2024")
+    assert body["dashboard_mode"] == "finance_guardian"
+
+
+def test_history_flags_the_month_that_was_filled(body: dict[str, Any]) -> None:
+    def history(metric: str) -> dict[str, dict[str, Any]]:
+        return {point["date"]: point for point in body["history"][metric]}
+
+    # Operating Costs is empty for 2023-10 in the export, Marketing Spend for 2023-08.
+    expenses = history("expenses")
+    assert len(expenses) == 24
+    assert expenses["2023-10-01"]["filled"] is True
+    assert expenses["2023-10-01"]["value"] == pytest.approx(101_500)
+    assert sum(point["filled"] for point in expenses.values()) == 1
+    assert history("expense_ratio")["2023-10-01"]["filled"] is True  # computed from expenses
+    # Revenue was in the export every month: no revenue point is marked as filled.
+    assert not any(point["filled"] for point in history("revenue").values())
+
+
+# --- strict JSON ----------------------------------------------------------------------------
+
+
+def test_report_round_trips_through_strict_json(sample_report: dict[str, Any]) -> None:
+    text = dumps(sample_report)
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == sample_report
+    assert loads(text) == sample_report
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_dumps_refuses_nan_and_infinity(sample_report: dict[str, Any], bad: float) -> None:
+    report = copy.deepcopy(sample_report)
+    report["full_analysis_report"]["forecast_chart"]["revenue"][0]["predicted"] = bad
+    with pytest.raises(ValueError):
+        dumps(report)
+
+
+def test_loads_refuses_json_that_is_not_a_report() -> None:
+    with pytest.raises(ValueError, match="not a forecast report"):
+        loads('{"forecast_chart": {}}')
+
+
+# --- narrative modes ------------------------------------------------------------------------
+
+
+def test_modes_change_the_narrative_only(sample_report: dict[str, Any]) -> None:
+    before = copy.deepcopy(sample_report)
+    story = with_mode(sample_report, "financial_storyteller")["full_analysis_report"]
+    guardian = sample_report["full_analysis_report"]
+
+    assert story["dashboard_mode"] == "financial_storyteller"
+    assert story["narratives"]["summary_text"] != guardian["narratives"]["summary_text"]
+    assert story["narratives"]["recommendations"] != guardian["narratives"]["recommendations"]
+    for key in ("forecast_chart", "model_health_report", "kpis", "metadata"):
+        assert story[key] == guardian[key]
+    assert sample_report == before  # the shared (cached) report is not modified
+    back = with_mode(with_mode(sample_report, "financial_storyteller"), "finance_guardian")
+    assert back["full_analysis_report"]["narratives"] == guardian["narratives"]
+
+
+def test_storyteller_headline_quotes_the_last_12_months(sample_report: dict[str, Any]) -> None:
+    story = with_mode(sample_report, "financial_storyteller")["full_analysis_report"]
+    summary = story["narratives"]["summary_text"]
+    assert summary.startswith("Revenue reached $2.19M over the last 12 months (+13.7% growth)")
+    assert "next 3 month(s) are forecast at" in summary
+
+
+def test_guardian_ranks_alerts_most_severe_first(sample_report: dict[str, Any]) -> None:
+    report = copy.deepcopy(sample_report)
+    body = report["full_analysis_report"]
+    body["kpis"]["debt_to_equity_ratio"] = 3.2  # high: leverage
+    body["model_health_report"]["dpo"].update(status="failed", reason="test: no model fitted")
+    body["metadata"]["warnings"] = ["2 month(s) lie in the future"]  # low: data quality
+    body["forecast_chart"]["cashflow"][1]["predicted"] = -5_000.0  # high: negative cash
+    for point in body["forecast_chart"]["dpo"]:  # low, and found first: DPO forecast collapses
+        point.update(predicted=0.0, lower=0.0, upper=0.0)
+
+    narratives = with_mode(report, "finance_guardian")["full_analysis_report"]["narratives"]
+    severities = [alert["severity"] for alert in narratives["alerts"]]
+    assert {"high", "medium", "low"} <= set(severities)
+    assert any(a["metric"] == "dpo" and a["severity"] == "low" for a in narratives["alerts"])
+    assert severities == sorted(severities, key=SEVERITY.__getitem__)
+    risks = sum(1 for severity in severities if severity != "low")
+    assert narratives["summary_text"].startswith(f"{risks} risk(s) need attention")
+    assert narratives["analyst_insights"][0].startswith("[HIGH]")
+    assert any("leverage" in r.lower() for r in narratives["recommendations"])
+
+
+def test_storyteller_headline_quotes_a_12_month_forecast(sample_prepared) -> None:
+    jobs = [job for job in sample_prepared.jobs if job.metric == "revenue"]
+    prepared = dataclasses.replace(
+        sample_prepared, horizon=12, jobs=[dataclasses.replace(jobs[0], horizon=12)])
+    report = build_report(analyse(prepared), "financial_storyteller")
+
+    summary = report["full_analysis_report"]["narratives"]["summary_text"]
+    assert len(report["full_analysis_report"]["forecast_chart"]["revenue"]) == 12
+    assert "next 12 month(s) are forecast at" in summary
+
+
+# --- the forecasts CSV ----------------------------------------------------------------------
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_forecasts_csv_has_one_row_per_metric_and_month(sample_report: dict[str, Any]) -> None:
+    rows = read_csv(forecasts_csv(sample_report))
+    body = sample_report["full_analysis_report"]
+
+    assert len(rows) == 14 * 3
+    assert list(rows[0]) == ["metric", "date", "predicted", "lower", "upper", "model"]
+    for row in rows:
+        chart = body["forecast_chart"][row["metric"]]
+        expected = next(point for point in chart if point["date"] == row["date"])
+        assert float(row["predicted"]) == expected["predicted"]
+        assert float(row["lower"]) == expected["lower"]
+        assert float(row["upper"]) == expected["upper"]
+        assert row["model"] == body["model_health_report"][row["metric"]]["best_model_selected"]
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1:A2)"])
+def test_forecasts_csv_escapes_formula_text(sample_report: dict[str, Any], text: str) -> None:
+    report = copy.deepcopy(sample_report)
+    body = report["full_analysis_report"]
+    body["model_health_report"]["revenue"]["best_model_selected"] = text
+    body["forecast_chart"][text] = copy.deepcopy(body["forecast_chart"]["expenses"])
+    body["model_health_report"][text] = {"best_model_selected": "Prophet"}
+
+    rows = read_csv(forecasts_csv(report))
+    assert {row["model"] for row in rows if row["metric"] == "revenue"} == {"'" + text}
+    assert {row["metric"] for row in rows} >= {"'" + text}
+    assert all(not row[k].startswith(("=", "+", "-", "@")) for row in rows
+               for k in ("metric", "model"))
+
+
+def test_forecasts_csv_keeps_negative_numbers_numeric(sample_report: dict[str, Any]) -> None:
+    report = copy.deepcopy(sample_report)
+    cash = report["full_analysis_report"]["forecast_chart"]["cashflow"][0]
+    cash.update(predicted=-1234.5, lower=-2000.25, upper=-10.0)
+
+    rows = read_csv(forecasts_csv(report))
+    row = next(r for r in rows if r["metric"] == "cashflow" and r["date"] == FORECAST_DATES[0])
+    assert (row["predicted"], row["lower"], row["upper"]) == ("-1234.5", "-2000.25", "-10.0")
+    growth = [r for r in rows if r["metric"] == "growth_rate"]
+    assert all(float(r["lower"]) <= float(r["predicted"]) for r in growth)
+    assert not any(r["lower"].startswith("'") for r in rows)

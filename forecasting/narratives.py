@@ -37,6 +37,8 @@ def format_value(value: float | None, unit: str) -> str:
     """$1.2M, 34.5%, 41 days, 1.05x — how the finance team reads each unit."""
     if value is None:
         return "n/a"
+    # Round first so that -0.3 days reads "0 days", never "-0 days".
+    value = round(value, {"percent": 1, "days": 0, "ratio": 2}.get(unit, 0)) + 0.0
     if unit == "currency":
         sign = "-" if value < 0 else ""
         size = abs(value)

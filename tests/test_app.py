@@ -15,11 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-# Loaded before any in-process fit so that the engine's threadpool_limits(1) also covers scipy's
-# own OpenBLAS (threadpoolctl only limits libraries already loaded): the Timing tab's sequential
-# run happens in this process and is otherwise several times slower on 2 busy cores.
-import statsmodels.tsa.api  # noqa: F401  # isort: skip
 import streamlit as st
 import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -267,13 +262,13 @@ def test_compare_shows_speedup_identical_forecasts_and_a_gantt(compared: Compare
     assert_fourteen_forecasts(at)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app.py merges st.session_state['comparison-<key>'] into the report before timing_ui's "
-    "button handler stores it, so the JSON offered on the run where 'Compare' was clicked has "
-    "timing.comparison = null until some later rerun"))
 def test_json_offered_right_after_compare_includes_the_comparison(compared: Compared) -> None:
-    timing = compared.report_at_click["full_analysis_report"]["timing"]
-    assert timing["comparison"] is not None
+    """The user clicks Compare, opens Downloads and downloads: the comparison must be in it."""
+    comparison = compared.report_at_click["full_analysis_report"]["timing"]["comparison"]
+    assert comparison is not None
+    assert comparison["identical"] is True
+    assert comparison["jobs"] == 14 and comparison["workers"] == 2
+    assert sorted(row["metric"] for row in comparison["timeline"]) == sorted(METRICS)
 
 
 def test_comparison_stays_after_the_next_rerun(compared: Compared) -> None:
@@ -288,12 +283,10 @@ def test_comparison_stays_after_the_next_rerun(compared: Compared) -> None:
     assert timing["comparison"]["jobs"] == 14
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "components/charts.py forecast_figure: the 80%/95% band traces set no mode, and Plotly "
-    "draws markers on traces of fewer than 20 points when mode is unset, so stray red and "
-    "cyan dots mark each band's corners"))
 def test_forecast_bands_are_shaded_areas_without_markers() -> None:
+    """Regression: with no mode, Plotly dotted each band's corners in stray red and cyan."""
     at = fresh_app()
+    seen = 0
     for metric, spec in forecast_charts(at).items():
         for trace in spec["data"]:
             if not str(trace.get("name", "")).endswith("% band"):
@@ -301,3 +294,6 @@ def test_forecast_bands_are_shaded_areas_without_markers() -> None:
             # Plotly.js: an unset mode means "lines+markers" below 20 points.
             mode = trace.get("mode") or ("lines+markers" if len(trace["x"]) < 20 else "lines")
             assert "markers" not in mode, (metric, trace["name"], mode)
+            assert trace.get("fill") == "toself", (metric, trace["name"])
+            seen += 1
+    assert seen == 2 * len(METRICS), "each forecast chart has an 80% and a 95% band"

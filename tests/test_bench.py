@@ -14,10 +14,6 @@ from typing import Any
 
 import pytest
 
-# Loaded before any in-process fit so that the engine's threadpool_limits(1) also covers scipy's
-# own OpenBLAS (threadpoolctl only limits libraries already loaded): without it the in-process
-# reference run below is several times slower on 2 busy cores. Results do not depend on it.
-import statsmodels.tsa.api  # noqa: F401  # isort: skip
 from forecasting.bench import forecasts_identical
 from forecasting.models import FAMILY_LABELS
 from forecasting.pipeline import Analysis, Prepared, analyse, prepare, source_files_from_paths

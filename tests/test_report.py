@@ -283,3 +283,14 @@ def test_forecasts_csv_keeps_negative_numbers_numeric(sample_report: dict[str, A
     growth = [r for r in rows if r["metric"] == "growth_rate"]
     assert all(float(r["lower"]) <= float(r["predicted"]) for r in growth)
     assert not any(r["lower"].startswith("'") for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [(-0.3, "days", "0 days"), (-0.04, "percent", "0.0%"), (-0.001, "ratio", "0.00x"),
+     (-1_234_567, "currency", "-$1.23M"), (41.6, "days", "42 days"), (152_000, "currency", "$152K")],
+)
+def test_kpi_values_read_as_finance_people_write_them(value: float, unit: str, shown: str) -> None:
+    from forecasting.narratives import format_value
+
+    assert format_value(value, unit) == shown

@@ -287,8 +287,14 @@ def test_forecasts_csv_keeps_negative_numbers_numeric(sample_report: dict[str, A
 
 @pytest.mark.parametrize(
     ("value", "unit", "shown"),
-    [(-0.3, "days", "0 days"), (-0.04, "percent", "0.0%"), (-0.001, "ratio", "0.00x"),
-     (-1_234_567, "currency", "-$1.23M"), (41.6, "days", "42 days"), (152_000, "currency", "$152K")],
+    [
+        (-0.3, "days", "0 days"),
+        (-0.04, "percent", "0.0%"),
+        (-0.001, "ratio", "0.00x"),
+        (-1_234_567, "currency", "-$1.23M"),
+        (41.6, "days", "42 days"),
+        (152_000, "currency", "$152K"),
+    ],
 )
 def test_kpi_values_read_as_finance_people_write_them(value: float, unit: str, shown: str) -> None:
     from forecasting.narratives import format_value

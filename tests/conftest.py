@@ -27,7 +27,14 @@ from forecasting import (
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 # The repo is checked out beside a `shared/` folder (in CI, shared/ is copied beside the clone).
-SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-system"
+SEED_DIR = next(
+    path
+    for path in (
+        Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-system",
+        Path(__file__).resolve().parent / "data" / "seed-system",  # a copy, for a lone clone
+    )
+    if path.is_dir()
+)
 SAMPLE_NAME = "sample_financial_data.csv"
 
 

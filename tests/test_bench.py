@@ -23,7 +23,14 @@ from forecasting.settings import METRICS
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-system"
+SEED = next(
+    path
+    for path in (
+        Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-system",
+        Path(__file__).resolve().parent / "data" / "seed-system",  # a copy, for a lone clone
+    )
+    if path.is_dir()
+)
 SAMPLE = SEED / "sample_financial_data.csv"
 BENCH_KEYS = {"jobs", "workers", "cpu_count", "sequential_s", "parallel_s", "speedup",
               "efficiency", "pool_start_s", "serial_s", "identical", "per_metric", "timeline"}

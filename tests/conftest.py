@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from paths import SEED_DIR
 from threadpoolctl import threadpool_limits
 
 from forecasting import (
@@ -26,15 +27,6 @@ from forecasting import (
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-# The repo is checked out beside a `shared/` folder (in CI, shared/ is copied beside the clone).
-SEED_DIR = next(
-    path
-    for path in (
-        Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-system",
-        Path(__file__).resolve().parent / "data" / "seed-system",  # a copy, for a lone clone
-    )
-    if path.is_dir()
-)
 SAMPLE_NAME = "sample_financial_data.csv"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import streamlit as st
 import streamlit.testing.v1.app_test as app_test_module
+from paths import SEED_DIR
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -27,14 +28,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
-SEED = next(
-    path
-    for path in (
-        Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-system",
-        Path(__file__).resolve().parent / "data" / "seed-system",  # a copy, for a lone clone
-    )
-    if path.is_dir()
-)
+SEED = SEED_DIR
 TIMEOUT = 240
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import SEED_DIR
 
 from forecasting.bench import forecasts_identical
 from forecasting.models import FAMILY_LABELS
@@ -23,14 +24,7 @@ from forecasting.settings import METRICS
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = next(
-    path
-    for path in (
-        Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-system",
-        Path(__file__).resolve().parent / "data" / "seed-system",  # a copy, for a lone clone
-    )
-    if path.is_dir()
-)
+SEED = SEED_DIR
 SAMPLE = SEED / "sample_financial_data.csv"
 BENCH_KEYS = {"jobs", "workers", "cpu_count", "sequential_s", "parallel_s", "speedup",
               "efficiency", "pool_start_s", "serial_s", "identical", "per_metric", "timeline"}

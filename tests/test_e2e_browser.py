@@ -16,20 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from paths import SEED_DIR
 
 from forecasting.settings import METRICS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = next(
-    path
-    for path in (
-        Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-system",
-        Path(__file__).resolve().parent / "data" / "seed-system",  # a copy, for a lone clone
-    )
-    if path.is_dir()
-)
+SEED = SEED_DIR
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

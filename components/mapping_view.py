@@ -15,7 +15,8 @@ _OPTIONS = [*CANONICAL_COLUMNS, IGNORE]
 
 def mapping_ui(summary: IngestSummary, overrides: dict[str, str], key: str) -> dict[str, str]:
     """A table of source column -> target, editable; returns the overrides the user set."""
-    headers = list(dict.fromkeys([*summary.column_mapping, *summary.ignored_columns]))
+    # File order, whatever the mapping: the editor's edits are kept by row position.
+    headers = summary.source_columns
     table = pd.DataFrame(
         {
             "Source column": headers,

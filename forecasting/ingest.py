@@ -34,6 +34,7 @@ class IngestSummary:
     source_files: list[str]
     column_mapping: dict[str, str]
     ignored_columns: dict[str, str]
+    source_columns: list[str] = field(default_factory=list)  # every header, in file order
     rows_read: int = 0
     rows_used: int = 0
     rows_dropped: dict[str, int] = field(default_factory=dict)
@@ -91,6 +92,7 @@ def _canonical_frame(
         summary.rows_dropped[key] = summary.rows_dropped.get(key, 0) + malformed
         summary.rows_read += malformed
     mapping, ignored = guess_mapping(raw.columns, overrides)
+    summary.source_columns += [c for c in raw.columns if c not in summary.source_columns]
     summary.column_mapping.update(mapping)
     summary.ignored_columns.update(ignored)
     if "date" not in mapping.values():

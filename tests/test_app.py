@@ -227,6 +227,30 @@ def test_mode_switch_changes_the_narrative_without_refitting() -> None:
     assert_fourteen_forecasts(at)
 
 
+def test_column_override_re_runs_ingest_with_the_users_mapping() -> None:
+    """Telling the page 'Net Profit' is not profit makes it derive profit from revenue − costs."""
+    sample = _seed_file("sample_financial_data.csv")
+    at = upload(fresh_app(), sample)
+    editor = at.data_editor[0]
+    table = editor.value
+    mapped = dict(zip(table["Source column"], table["Mapped to"], strict=True))
+    assert mapped["Net Profit"] == "profit"
+    row = list(table["Source column"]).index("Net Profit")
+    at.session_state[editor.key] = {
+        "edited_rows": {row: {"Mapped to": "ignore"}}, "added_rows": [], "deleted_rows": []}
+    at.run()  # the override is stored, then the page re-runs ingest with it
+    assert_clean(at)
+    body = download_report(at)["full_analysis_report"]
+    assert "Net Profit" not in body["metadata"]["column_mapping"]
+    assert body["metadata"]["ignored_columns"]["Net Profit"] == "ignored at your request"
+    assert "profit = revenue − expenses" in " ".join(body["model_health_report"]["profit"]["notes"])
+    table = at.data_editor[0].value  # the rows keep the file's order, so edits stay on their row
+    assert list(table["Source column"])[row] == "Net Profit"
+    assert dict(zip(table["Source column"], table["Mapped to"], strict=True)) == {
+        **mapped, "Net Profit": "ignore"}
+    assert_fourteen_forecasts(at)
+
+
 @dataclass
 class Compared:
     at: AppTest

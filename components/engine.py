@@ -12,7 +12,6 @@ import streamlit as st
 from forecasting import (
     MetricResult,
     Prepared,
-    RunSettings,
     SourceFile,
     WarmPool,
     analyse,
@@ -87,7 +86,3 @@ def run_report(
         analysis = analyse(_prepared, None, "sequential", 1, _on_result)
     slot.empty()
     return build_report(analysis, "finance_guardian")
-
-
-def settings_key(settings: RunSettings) -> tuple[int, int, str, int]:
-    return (settings.horizon, settings.level, settings.executor, settings.workers)

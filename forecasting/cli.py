@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import ForecastingError
 from .logging_setup import configure_logging
@@ -24,8 +24,15 @@ from .settings import DEFAULT_HORIZON, EXECUTOR_KINDS, MODES, RunSettings
 __all__ = ["main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes get one plain line and exit 2, like invalid input."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see python -m forecasting --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m forecasting", description=__doc__)
+    parser = _Parser(prog="python -m forecasting", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     report = sub.add_parser("report", help="forecast the 14 KPIs and write the report JSON")
     report.add_argument("files", nargs="+", metavar="FILE", help="one or more CSV exports")
@@ -155,11 +162,24 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_paths(args: argparse.Namespace) -> None:
+    """Fail before any fitting: a missing input or an unwritable output wastes the run."""
+    for path in args.files:
+        if not os.path.isfile(path):
+            raise ValueError(
+                f"{path} is not a file" if os.path.exists(path) else f"{path} does not exist"
+            )
+    folder = os.path.dirname(os.path.abspath(args.output)) if args.output else None
+    if folder and not os.path.isdir(folder):
+        raise ValueError(f"cannot write {args.output}: the folder {folder} does not exist")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure_logging()
     started = time.perf_counter()
     try:
+        _check_paths(args)
         code = _report(args) if args.command == "report" else _bench(args)
     except (ForecastingError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -42,6 +42,7 @@ class IngestSummary:
     filled_months: dict[str, list[str]] = field(default_factory=dict)
     skipped_columns: dict[str, str] = field(default_factory=dict)
     months: int = 0
+    future_months: int = 0
     start: str = ""
     end: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -86,7 +87,7 @@ def _month_label(ts: pd.Timestamp) -> str:
 def _canonical_frame(
     source: SourceFile, overrides: Mapping[str, str] | None, summary: IngestSummary
 ) -> pd.DataFrame:
-    raw, malformed = read_table(source.data, source.name)
+    raw, delimiter, malformed = read_table(source.data, source.name)
     if malformed:
         key = "malformed row (more fields than the header)"
         summary.rows_dropped[key] = summary.rows_dropped.get(key, 0) + malformed
@@ -107,29 +108,59 @@ def _canonical_frame(
         elif canonical in CATEGORIES:
             frame[canonical] = raw[header].astype(str).str.strip()
         else:
-            frame[canonical], bad = parse_amounts(raw[header])
+            frame[canonical], bad = parse_amounts(raw[header], semicolon_file=delimiter == ";")
             if bad:
                 summary.unreadable_values[canonical] = (
                     summary.unreadable_values.get(canonical, 0) + bad
                 )
+    # "Exact duplicate" compares every column of the export, ignored ones too: two invoices of
+    # the same amount on the same day are two sales, not one.
+    frame["_row"] = raw.astype(str).agg("\x1f".join, axis=1)
+    frame["_file"] = source.name
     summary.rows_read += len(frame)
     return frame
 
 
+def _drop_duplicates(rows: pd.DataFrame, summary: IngestSummary) -> pd.DataFrame:
+    """Drop rows repeated exactly (across files too); warn about dates that two files report
+    differently, since their amounts are summed (one export may restate the other)."""
+    before = len(rows)
+    rows = rows.drop_duplicates(subset=[c for c in rows.columns if c != "_file"])
+    summary.rows_dropped["exact duplicate of another row"] = before - len(rows)
+    if rows["_file"].nunique() > 1:
+        files_per_date = rows.groupby("date")["_file"].nunique()
+        shared = files_per_date[files_per_date > 1]
+        if len(shared):
+            first = pd.Timestamp(shared.index[0])
+            names = sorted(set(rows.loc[rows["date"] == first, "_file"]))
+            summary.warnings.append(
+                f"{len(shared)} date(s) appear in more than one file with different values "
+                f"(e.g. {first:%Y-%m-%d} in {' and '.join(names)}): their amounts were added "
+                "together. If one export restates the other, upload only the newer one."
+            )
+    return rows.drop(columns=["_row", "_file"])
+
+
 def _drop_partial_edge_months(rows: pd.DataFrame, summary: IngestSummary) -> pd.DataFrame:
-    """With daily rows, a first or last month holding a few days would read as a collapse."""
+    """With daily rows, a first or last month holding a few days would read as a collapse.
+
+    A month is partial when it has few rows for this export, or when its dates cover less than
+    80% of the calendar month (a cut-off on the 19th)."""
     per_month = rows.groupby("month").size()
     typical = float(per_month.median())
     if typical < 4 or len(per_month) <= MIN_MONTHS:
         return rows
-    for month in {per_month.index[0], per_month.index[-1]}:
-        if per_month[month] < 0.6 * typical:
+    days = rows.groupby("month")["date"].agg(["min", "max"])
+    for month in sorted({per_month.index[0], per_month.index[-1]}):
+        span = (days.loc[month, "max"] - days.loc[month, "min"]).days + 1
+        if per_month[month] < 0.6 * typical or span < 0.8 * month.days_in_month:
             rows = rows[rows["month"] != month]
             key = "in a partial month left out"
             summary.rows_dropped[key] = summary.rows_dropped.get(key, 0) + int(per_month[month])
             summary.warnings.append(
                 f"{_month_label(month)} has only {per_month[month]} rows against a typical "
-                f"{typical:.0f}: left out so a partial month does not read as a drop."
+                f"{typical:.0f} (dates cover {span} of {month.days_in_month} days): left out so "
+                "a partial month does not read as a drop."
             )
     return rows
 
@@ -160,7 +191,14 @@ def _fill_gaps(monthly: pd.DataFrame, summary: IngestSummary) -> tuple[pd.DataFr
                 "forecast without inventing data."
             )
             if col == "revenue":
-                raise DataValidationError(f"Revenue is missing in most months: {reason}")
+                unreadable = summary.unreadable_values.get("revenue", 0)
+                cause = (
+                    f" {unreadable} revenue value(s) could not be read as numbers (expected "
+                    "e.g. 152000, $152,000 or 152.000,00)."
+                    if unreadable
+                    else ""
+                )
+                raise DataValidationError(f"Revenue is missing in most months: {reason}{cause}")
             summary.skipped_columns[col] = reason
             continue
         kept.append(col)
@@ -193,16 +231,14 @@ def ingest(files: Sequence[SourceFile], mapping: Mapping[str, str] | None = None
     if "revenue" not in summary.column_mapping.values():
         raise DataValidationError(
             "No revenue column was found. Columns found: "
-            f"{', '.join(map(repr, summary.ignored_columns))}. Name one of them 'Revenue' (or "
+            f"{', '.join(map(repr, summary.source_columns))}. Name one of them 'Revenue' (or "
             "'Sales Revenue', 'Total Income'), or map it to 'revenue'."
         )
     rows = pd.concat(frames, ignore_index=True)
     unreadable = rows["date"].isna()
     summary.rows_dropped["date could not be read"] = int(unreadable.sum())
     rows = rows[~unreadable]
-    before = len(rows)
-    rows = rows.drop_duplicates()
-    summary.rows_dropped["exact duplicate of another row"] = before - len(rows)
+    rows = _drop_duplicates(rows, summary)
     if rows.empty:
         raise DataValidationError(
             "No row has a date that can be read (expected e.g. 2024-01-31, 31/01/2024 or Jan 2024)."
@@ -216,6 +252,7 @@ def ingest(files: Sequence[SourceFile], mapping: Mapping[str, str] | None = None
     summary.months = len(monthly)
     summary.start, summary.end = (_month_label(monthly.index[0]), _month_label(monthly.index[-1]))
     future = monthly.index[monthly.index > pd.Timestamp(date.today())]
+    summary.future_months = len(future)
     if len(future):
         summary.warnings.append(
             f"{len(future)} month(s) lie in the future ({_month_label(future[0])} onwards): "

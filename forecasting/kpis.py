@@ -11,7 +11,15 @@ import pandas as pd
 
 from .settings import METRICS
 
-__all__ = ["METRIC_INFO", "KpiFrame", "MetricInfo", "compute_kpis", "safe_divide"]
+__all__ = [
+    "METRIC_INFO",
+    "METRIC_INPUTS",
+    "NON_NEGATIVE",
+    "KpiFrame",
+    "MetricInfo",
+    "compute_kpis",
+    "safe_divide",
+]
 
 Unit = Literal["currency", "days", "percent", "ratio"]
 
@@ -104,6 +112,27 @@ METRIC_INFO: Final[dict[str, MetricInfo]] = {
     ),
 }
 assert tuple(METRIC_INFO) == METRICS
+
+METRIC_INPUTS: Final[dict[str, tuple[str, ...]]] = {
+    "revenue": ("revenue",),
+    "expenses": ("expenses",),
+    "profit": ("profit", "revenue", "expenses"),
+    "cashflow": ("cashflow",),
+    "dso": ("ar", "revenue"),
+    "dpo": ("ap", "expenses"),
+    "cash_conversion_cycle": ("ar", "revenue", "ap", "expenses", "inventory"),
+    "ar": ("ar",),
+    "ap": ("ap",),
+    "working_capital": ("assets", "liabilities"),
+    "profit_margin": ("profit", "revenue", "expenses"),
+    "expense_ratio": ("expenses", "revenue"),
+    "debt_to_equity_ratio": ("assets", "liabilities"),
+    "growth_rate": ("revenue",),
+}
+"""The raw columns each KPI is computed from (a month filled in any of them is flagged)."""
+
+NON_NEGATIVE: Final = frozenset({"revenue", "expenses", "dso", "dpo", "ar", "ap", "expense_ratio"})
+"""KPIs that cannot go below zero: their forecasts and bands are floored at 0."""
 
 
 @dataclass(frozen=True)

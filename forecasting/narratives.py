@@ -204,7 +204,20 @@ def _quality_alerts(body: dict[str, Any]) -> list[Alert]:
                     health["backtest_mase"],
                 )
             )
-    out += [Alert("low", "data", "Data quality", w, None) for w in body["metadata"]["warnings"]]
+    future = int(body["metadata"].get("future_months") or 0)
+    for warning in body["metadata"]["warnings"]:
+        # Data dated after today means a wrong date column or a planning file: every figure,
+        # the trailing-12-month totals included, describes months that have not happened.
+        high = future > 0 and "in the future" in warning
+        out.append(
+            Alert(
+                "high" if high else "low",
+                "data",
+                "Data runs into the future" if high else "Data quality",
+                warning,
+                float(future) if high else None,
+            )
+        )
     return out
 
 
@@ -236,11 +249,17 @@ def _story(body: dict[str, Any]) -> tuple[str, list[str]]:
     ahead = sum(p["predicted"] for p in revenue) if revenue else None
     n = len(history)
     year_ago = sum(history[n - 12 : n - 12 + horizon] or [0]) if n >= 12 else None
+    basis = (
+        "year over year"
+        if meta.get("growth_rate_basis") == "year_over_year"
+        else "in the latest month"
+    )
+    period = f"in the 12 months to {meta['data_end_date'][:7]}"
     headline = (
-        f"Revenue reached {format_value(kpis['total_revenue'], 'currency')} over the last "
-        f"12 months ({kpis['growth_rate']:+.1f}% growth)"
+        f"Revenue reached {format_value(kpis['total_revenue'], 'currency')} {period} "
+        f"({kpis['growth_rate']:+.1f}% {basis})"
         if kpis["growth_rate"] is not None
-        else f"Revenue reached {format_value(kpis['total_revenue'], 'currency')}"
+        else f"Revenue reached {format_value(kpis['total_revenue'], 'currency')} {period}"
     )
     if ahead is not None and year_ago:
         headline += (

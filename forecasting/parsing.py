@@ -12,7 +12,7 @@ import pandas as pd
 
 from .errors import DataValidationError
 
-__all__ = ["decode_csv", "parse_amounts", "parse_dates", "read_table"]
+__all__ = ["decode_csv", "parse_amounts", "parse_dates", "read_table", "uses_decimal_comma"]
 
 _DELIMITERS: Final = ",;\t|"
 _ENCODINGS: Final = ("utf-8-sig", "cp1252", "latin-1")
@@ -55,9 +55,9 @@ def _sniff_delimiter(text: str) -> str:
         return max(counts, key=lambda d: counts[d])
 
 
-def read_table(data: bytes, name: str) -> tuple[pd.DataFrame, int]:
-    """Parse one CSV file into a frame of strings; returns the frame and how many malformed rows
-    (more fields than the header has) were left out, so the summary can say so."""
+def read_table(data: bytes, name: str) -> tuple[pd.DataFrame, str, int]:
+    """Parse one CSV file into a frame of strings; returns the frame, its delimiter and how many
+    malformed rows (more fields than the header has) were left out, so the summary can say so."""
     text = decode_csv(data, name)
     delimiter = _sniff_delimiter(text)
     malformed: list[list[str]] = []
@@ -86,7 +86,7 @@ def read_table(data: bytes, name: str) -> tuple[pd.DataFrame, int]:
         )
     if frame.empty:
         raise DataValidationError(f"{name} has a header row but no data rows.")
-    return frame, len(malformed)
+    return frame, delimiter, len(malformed)
 
 
 def _one_amount(raw: str, decimal_comma: bool) -> float:
@@ -95,7 +95,7 @@ def _one_amount(raw: str, decimal_comma: bool) -> float:
         return np.nan
     negative = text.startswith("(") and text.endswith(")")
     text = text.strip("()")
-    text = re.sub(r"[\s$€£¥₹'\u00a0]|usd|eur|gbp|chf", "", text)
+    text = re.sub(r"[\s$€£¥₹'\u00a0]|usd|eur|gbp|chf", "", text).replace("\u2212", "-")
     if text.startswith("-") or text.endswith("-"):
         negative = not negative
         text = text.strip("-")
@@ -119,9 +119,33 @@ def _one_amount(raw: str, decimal_comma: bool) -> float:
     return -value if negative else value
 
 
-def parse_amounts(values: pd.Series, decimal_comma: bool = False) -> tuple[pd.Series, int]:
-    """Read amounts such as '$152,000', '(1,200)', '€3.4', '1.2M'; returns values and the
-    number of non-empty cells that could not be read (those become missing, never zero)."""
+_EU_STRONG: Final = re.compile(r"^[1-9]\d{0,2}(\.\d{3}){2,}(,\d+)?$|^[1-9]\d{0,2}(\.\d{3})+,\d+$")
+_EU_GROUPS: Final = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+$")
+_US_LIKE: Final = re.compile(r"^\d+\.(\d{1,2}|\d{4,})$|^\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def uses_decimal_comma(values: pd.Series, semicolon_file: bool = False) -> bool:
+    """Whether a column writes 1.234.567,89 (dots group thousands, the comma is the decimal).
+
+    Decided once per column, so '152.000' is never read as 152 next to '1.143.601'. A lone
+    '714.120' style counts as European only in a semicolon-delimited file (a European export).
+    """
+    cleaned = values.astype(str).str.replace(r"[\s$€£¥₹'\u00a0()+\-\u2212]", "", regex=True)
+    if cleaned.str.fullmatch(_US_LIKE).any():
+        return False
+    if cleaned.str.fullmatch(_EU_STRONG).any():
+        return True
+    return semicolon_file and bool(cleaned.str.fullmatch(_EU_GROUPS).any())
+
+
+def parse_amounts(
+    values: pd.Series, decimal_comma: bool | None = None, semicolon_file: bool = False
+) -> tuple[pd.Series, int]:
+    """Read amounts such as '$152,000', '(1,200)', '€3.4', '1.2M', '1.234,50'; returns values and
+    the number of non-empty cells that could not be read (those become missing, never zero).
+    ``decimal_comma=None`` decides the separators from the column itself."""
+    if decimal_comma is None:
+        decimal_comma = uses_decimal_comma(values, semicolon_file)
     as_text = values.astype(str)
     # Fast path for plain numbers; only the cells that fail go through the slow reader.
     parsed = pd.to_numeric(as_text.str.strip(), errors="coerce").astype("float64")

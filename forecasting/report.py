@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .kpis import METRIC_INFO
+from .kpis import METRIC_INFO, METRIC_INPUTS
 from .models import FAMILY_LABELS
 from .narratives import build_narratives
 from .pipeline import Analysis
@@ -159,9 +159,8 @@ def _was_filled(filled: pd.DataFrame, metric: str, month: pd.Timestamp) -> bool:
     """A month counts as filled for a metric when any raw column it is computed from was filled."""
     if month not in filled.index:
         return False
-    row = filled.loc[month]
-    raw = metric if metric in filled.columns else None
-    return bool(row[raw]) if raw else bool(row.any())
+    inputs = [c for c in METRIC_INPUTS[metric] if c in filled.columns]
+    return bool(filled.loc[month, inputs].any()) if inputs else False
 
 
 def headline_kpis(values: pd.DataFrame, health: dict[str, Any]) -> dict[str, float | None]:
@@ -182,7 +181,7 @@ def headline_kpis(values: pd.DataFrame, health: dict[str, Any]) -> dict[str, flo
     smapes = [
         h["backtest_smape"]
         for h in health.values()
-        if h.get("backtest_smape") is not None and h["unit"] != "percent"
+        if h.get("backtest_smape") is not None and h["unit"] == "currency"
     ]
     accuracy = max(0.0, 100 - float(np.median(smapes))) if smapes else math.nan
     return {
@@ -293,6 +292,8 @@ def build_report(
             "horizon_months": prep.horizon,
             "interval_level": prep.level,
             "kpi_period": "last 12 months (totals) and latest month (positions)",
+            "growth_rate_basis": "year_over_year" if len(values) >= 24 else "month_over_month",
+            "future_months": summary.future_months,
             "version": __version__,
         },
         "kpis": headline_kpis(values, health),

@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .growth import derive_growth
+from .kpis import NON_NEGATIVE
+from .models import Forecast
 from .selection import Selection, select_and_forecast
 
 __all__ = [
@@ -79,6 +81,8 @@ def run_job(job: ForecastJob) -> MetricResult:
         selection = select_and_forecast(job.series, job.horizon, job.level)
         if job.derive == "growth_rate":
             selection = derive_growth(selection, job.series)
+        if job.metric in NON_NEGATIVE:
+            selection = _floor_at_zero(selection)
         _check_finite(selection)
     except Exception as exc:  # per-job isolation: one metric failing never fails the batch
         return MetricResult(
@@ -94,6 +98,16 @@ def run_job(job: ForecastJob) -> MetricResult:
         os.getpid(),
         dict(selection.family_seconds),
     )
+
+
+def _floor_at_zero(selection: Selection) -> Selection:
+    """Revenue, receivables, days outstanding cannot be negative: neither can their bands."""
+    fc = selection.forecast
+    floored = Forecast(
+        np.maximum(fc.mean, 0.0),
+        {lv: (np.maximum(lo, 0.0), np.maximum(hi, 0.0)) for lv, (lo, hi) in fc.bands.items()},
+    )
+    return replace(selection, forecast=floored)
 
 
 def _check_finite(selection: Selection) -> None:

@@ -105,3 +105,25 @@ def test_invalid_setting_exits_2_with_the_rule(data_dir: Path, option: tuple[str
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["/no/such/export.csv"], "/no/such/export.csv does not exist"),
+        (["--level", "90", "x.csv"], "invalid choice: 90"),
+    ],
+)
+def test_usage_mistakes_get_one_plain_line(args: list[str], message: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_output_fails_before_any_fitting(company_csv: Path) -> None:
+    result = run_cli(company_csv, "--output", "/no/such/folder/report.json")
+    assert result.returncode == 2
+    assert "the folder /no/such/folder does not exist" in result.stderr
+    assert "[ 1/14]" not in result.stderr  # no model was fitted for a report it cannot write

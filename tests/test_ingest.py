@@ -524,3 +524,65 @@ def test_too_few_months_gives_the_count_and_the_minimum() -> None:
     assert "Only 11 month(s)" in str(caught.value)
     assert "Jan 2023 to Nov 2023" in str(caught.value)
     assert "at least 12 months" in str(caught.value)
+
+
+# --- found in review: real exports that used to give wrong money figures ------------------------
+
+
+def test_two_invoices_of_the_same_amount_on_one_day_are_two_sales() -> None:
+    months = pd.date_range("2023-01-31", periods=14, freq="ME")
+    rows = [[f"{m:%Y-%m-%d}", f"INV-{i}-{k}", 500] for i, m in enumerate(months) for k in (1, 2)]
+    result = ingest_one(csv_bytes(["Date", "Invoice", "Revenue"], rows))
+
+    assert (result.monthly["revenue"] == 1000).all()
+    assert result.summary.rows_dropped["exact duplicate of another row"] == 0
+
+
+def test_a_month_two_files_report_differently_is_flagged() -> None:
+    rows = monthly_rows(14)
+    restated = [[rows[6][0], 9999], *rows[7:]]  # the second export restates July
+    result = ingest([SourceFile("q1.csv", csv_bytes(["Date", "Revenue"], rows[:7])),
+                     SourceFile("q2.csv", csv_bytes(["Date", "Revenue"], restated))])
+
+    warning = " ".join(result.summary.warnings)
+    assert "1 date(s) appear in more than one file" in warning
+    assert "q1.csv and q2.csv" in warning
+    assert result.summary.rows_dropped["exact duplicate of another row"] == 0
+
+
+@pytest.mark.parametrize("sep", [";", ","])
+def test_european_thousands_are_read_as_thousands(sep: str) -> None:
+    amounts = ["1.143.601", "152.000", "714.120", "(1.200)", "2.000.000,50"]
+    quote = '"' if sep == "," else ""  # a comma-delimited export quotes "2.000.000,50"
+    rows = [[f"{m:%d.%m.%Y}", f"{quote}{amounts[i % len(amounts)]}{quote}"]
+            for i, m in enumerate(pd.date_range("2023-01-31", periods=14, freq="ME"))]
+    result = ingest_one(csv_bytes(["Datum", "Revenue"], rows, sep=sep), mapping={"Datum": "date"})
+
+    assert list(result.monthly["revenue"].iloc[:5]) == [1_143_601, 152_000, 714_120, -1_200,
+                                                        2_000_000.5]
+
+
+def test_a_lone_dotted_thousand_is_european_only_in_a_semicolon_file() -> None:
+    values = pd.Series(["714.120", "152.000"])
+    assert list(parse_amounts(values, semicolon_file=True)[0]) == [714_120, 152_000]
+    assert list(parse_amounts(values)[0]) == [714.12, 152.0]
+
+
+def test_unreadable_revenue_is_named_as_the_cause() -> None:
+    rows = [[f"{m:%Y-%m-%d}", "lots"] for m in pd.date_range("2023-01-31", periods=14, freq="ME")]
+    with pytest.raises(DataValidationError, match=r"14 revenue value\(s\) could not be read"):
+        ingest_one(csv_bytes(["Date", "Revenue"], rows))
+
+
+def test_daily_export_cut_off_mid_month_leaves_that_month_out() -> None:
+    days = pd.date_range("2023-01-01", "2024-01-19", freq="D")  # January 2024: 19 of 31 days
+    result = ingest_one(csv_bytes(["Date", "Revenue"], [[f"{d:%Y-%m-%d}", 100] for d in days]))
+
+    assert result.monthly.index[-1] == pd.Timestamp("2023-12-01")
+    assert "Jan 2024" in " ".join(result.summary.warnings)
+
+
+def test_future_months_are_counted() -> None:
+    rows = monthly_rows(14, start=f"{pd.Timestamp.today().year + 1}-01-01")
+    result = ingest_one(csv_bytes(["Date", "Revenue"], rows))
+    assert result.summary.future_months == 14

@@ -199,7 +199,9 @@ def test_modes_change_the_narrative_only(sample_report: dict[str, Any]) -> None:
 def test_storyteller_headline_quotes_the_last_12_months(sample_report: dict[str, Any]) -> None:
     story = with_mode(sample_report, "financial_storyteller")["full_analysis_report"]
     summary = story["narratives"]["summary_text"]
-    assert summary.startswith("Revenue reached $2.19M over the last 12 months (+13.7% growth)")
+    assert summary.startswith(
+        "Revenue reached $2.19M in the 12 months to 2024-12 (+13.7% year over year)"
+    )
     assert "next 3 month(s) are forecast at" in summary
 
 
@@ -300,3 +302,15 @@ def test_kpi_values_read_as_finance_people_write_them(value: float, unit: str, s
     from forecasting.narratives import format_value
 
     assert format_value(value, unit) == shown
+
+
+def test_data_dated_in_the_future_is_a_high_alert(sample_report: dict[str, Any]) -> None:
+    report = copy.deepcopy(sample_report)
+    meta = report["full_analysis_report"]["metadata"]
+    meta["future_months"] = 3
+    meta["warnings"] = ["3 month(s) lie in the future (Jan 2027 onwards): check the date column."]
+    alerts = with_mode(report, "finance_guardian")["full_analysis_report"]["narratives"]["alerts"]
+
+    assert alerts[0]["severity"] == "high"
+    assert alerts[0]["title"] == "Data runs into the future"
+    assert alerts[0]["value"] == 3

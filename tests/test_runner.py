@@ -205,3 +205,16 @@ def test_in_process_run_uses_one_blas_thread_from_the_first_run() -> None:
                           timeout=300, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1"]
+
+
+def test_days_outstanding_forecast_never_goes_below_zero() -> None:
+    """A collapsing DSO must not be forecast at -3 days; a cash flow may go negative."""
+    index = pd.date_range("2022-01-01", periods=30, freq="MS")
+    falling = pd.Series(np.linspace(60, 2, 30) + np.random.default_rng(3).normal(0, 2, 30),
+                        index=index)
+    dso, cash = (run_job(ForecastJob(metric, falling, 6, 95)) for metric in ("dso", "cashflow"))
+
+    assert dso.selection is not None and cash.selection is not None
+    low, high = dso.selection.forecast.bands[95]
+    assert (dso.selection.forecast.mean >= 0).all() and (low >= 0).all() and (high >= 0).all()
+    assert (cash.selection.forecast.bands[95][0] < 0).any()  # the same path, unfloored

@@ -121,6 +121,9 @@ def compare(
         "speedup": round(speedup, 3),
         "efficiency": round(speedup / workers, 3),
         "ideal_speedup": min(workers, jobs),
+        # The Amdahl bound is for the whole request (serial part + jobs), so compare it with the
+        # end-to-end speedup; `speedup` is the jobs alone, which the serial part does not slow.
+        "end_to_end_speedup": round((serial_s + seq_s) / (serial_s + par_s), 3) if par_s else 0.0,
         "amdahl_bound": round(
             1 / (serial_fraction + (1 - serial_fraction) / min(workers, jobs)), 3
         ),

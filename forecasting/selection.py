@@ -85,6 +85,10 @@ def plan_backtest(n: int, horizon: int) -> BacktestPlan:
     folds = min(MAX_FOLDS, room + 1)
     step = min(horizon, room // (folds - 1)) if folds > 1 else 0
     origins = tuple(n - horizon - step * k for k in reversed(range(folds)))
+    if origins[0] < 2 * SEASON and n >= 2 * SEASON and n - SEASON not in origins:
+        # Too short for seasonal backtests, but a year old: one fold forecasts the same calendar
+        # months a year earlier, so a January dip seen twice is not forecast away by a trend.
+        origins = tuple(sorted({n - SEASON, *origins[-(MAX_FOLDS - 1) :]}))
     return BacktestPlan(origins=origins, horizon=horizon, seasonal=origins[0] >= 2 * SEASON)
 
 

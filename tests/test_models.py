@@ -92,12 +92,12 @@ def test_bands_widen_further_ahead(forecasts) -> None:
 
 
 def test_short_histories_get_no_seasonal_naive() -> None:
-    assert "seasonal_naive" not in build_candidates(seasonal=False, train_length=14)
-    assert "seasonal_naive" in build_candidates(seasonal=False, train_length=15)
+    assert "seasonal_naive" not in build_candidates(seasonal=False, train_length=11)
+    assert "seasonal_naive" in build_candidates(seasonal=False, train_length=12)
 
 
 @pytest.mark.parametrize(("model", "months", "message"), [
-    (SeasonalNaive(), 14, "seasonal naive needs 15 months"),
+    (SeasonalNaive(), 11, "seasonal naive needs 12 months"),
     (Drift(), 2, "drift needs 3 months"),
 ])
 def test_baseline_refuses_a_too_short_history(seasonal_48, model, months: int,

@@ -73,7 +73,8 @@ def test_model_health_names_the_model_and_its_backtest(body: dict[str, Any], met
     health = body["model_health_report"][metric]
     assert health["status"] == "ok"
     assert isinstance(health["best_model_selected"], str) and health["best_model_selected"]
-    assert health["backtest_origins"] == ["2024-04-01", "2024-07-01", "2024-10-01"]
+    # Jan 2024: the same calendar months as the forecast, a year earlier (24 months of data)
+    assert health["backtest_origins"] == ["2024-01-01", "2024-07-01", "2024-10-01"]
     candidates = health["candidates"]
     assert len(candidates) >= 5
     for candidate in candidates:

@@ -23,7 +23,9 @@ def months(n: int) -> pd.DatetimeIndex:
     (60, 3, (51, 54, 57), True),    # five years: 3 origins a horizon apart, seasonal models
     (36, 6, (24, 27, 30), True),    # two years kept in the shortest training window
     (48, 12, (24, 30, 36), True),
-    (24, 3, (15, 18, 21), False),   # the seed sample: 3 origins but no two-year window
+    (24, 3, (12, 18, 21), False),   # the seed sample: no two-year window, so one fold
+                                    # forecasts the same calendar months a year earlier
+    (30, 12, (6, 12, 18), False),   # the n-12 fold (18) is already one of the origins
     (28, 3, (24, 25), True),        # only two origins fit after a two-year window
     (9, 3, (6,), False),            # the minimum: 6 months of training
 ])
@@ -106,8 +108,8 @@ def test_a_failing_candidate_does_not_sink_the_metric() -> None:
 
 
 def test_short_series_with_a_hole_still_gets_a_forecast() -> None:
-    # 14 months: too short for seasonal naive (15); one month has no value (a ratio whose
-    # denominator was zero). Neither stops the metric from being forecast.
+    # 14 months: backtest windows too short for seasonal naive (12); one month has no value
+    # (a ratio whose denominator was zero). Neither stops the metric from being forecast.
     noise = np.random.default_rng(3).normal(0, 1, 14)
     values = np.arange(14.0) * 10 + 100 + noise
     values[6] = np.nan

@@ -44,5 +44,5 @@ _FACTORIES: Final[dict[str, Callable[[bool], Forecaster]]] = {
 
 def build_candidates(seasonal: bool, train_length: int) -> dict[str, Forecaster]:
     """Fresh, unfitted candidates for a series; short histories get fewer of them."""
-    families = [f for f in _FACTORIES if f != "seasonal_naive" or train_length >= SEASON + 3]
+    families = [f for f in _FACTORIES if f != "seasonal_naive" or train_length >= SEASON]
     return {family: _FACTORIES[family](seasonal) for family in families}

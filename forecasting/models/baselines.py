@@ -22,10 +22,12 @@ class SeasonalNaive:
 
     def fit(self, y: pd.Series) -> Self:
         values = y.to_numpy(dtype="float64")
-        if len(values) < SEASON + 3:
-            raise ModelError(f"seasonal naive needs {SEASON + 3} months")
+        if len(values) < SEASON:
+            raise ModelError(f"seasonal naive needs {SEASON} months")
         self._last_season = values[-SEASON:]
         residuals = values[SEASON:] - values[:-SEASON]
+        if len(residuals) < 3:  # under 15 months: the month-to-month error stands in
+            residuals = np.diff(values)
         self._sigma = float(np.sqrt(np.mean(residuals**2)))
         return self
 

@@ -10,7 +10,7 @@ Messages name the column, the file or the count so that a finance user knows wha
 
 from __future__ import annotations
 
-__all__ = ["DataValidationError", "ForecastingError", "ModelError"]
+__all__ = ["DataValidationError", "ForecastingError", "ModelError", "first_line"]
 
 
 class ForecastingError(ValueError):
@@ -23,3 +23,12 @@ class DataValidationError(ForecastingError):
 
 class ModelError(ForecastingError):
     """A candidate model failed to fit or gave an unusable forecast."""
+
+
+def first_line(exc: BaseException, with_type: bool = False, limit: int = 300) -> str:
+    """An exception as one short line for a report: its message's first line (and its type)."""
+    text = str(exc).strip()
+    message = text.splitlines()[0] if text else ""
+    if not message:
+        return type(exc).__name__
+    return (f"{type(exc).__name__}: {message}" if with_type else message)[:limit]

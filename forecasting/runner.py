@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .errors import first_line
 from .growth import derive_growth
 from .kpis import NON_NEGATIVE
 from .models import Forecast
@@ -86,7 +87,13 @@ def run_job(job: ForecastJob) -> MetricResult:
         _check_finite(selection)
     except Exception as exc:  # per-job isolation: one metric failing never fails the batch
         return MetricResult(
-            job.metric, "failed", _explain(exc), None, started, time.time(), os.getpid()
+            job.metric,
+            "failed",
+            first_line(exc, with_type=True),
+            None,
+            started,
+            time.time(),
+            os.getpid(),
         )
     return MetricResult(
         job.metric,
@@ -114,11 +121,6 @@ def _check_finite(selection: Selection) -> None:
     arrays = [selection.forecast.mean, *[b for p in selection.forecast.bands.values() for b in p]]
     if not all(np.all(np.isfinite(a)) for a in arrays):
         raise ValueError("the forecast holds non-finite numbers")
-
-
-def _explain(exc: BaseException) -> str:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {message}"[:300] if message else type(exc).__name__
 
 
 def run_jobs(
@@ -165,7 +167,7 @@ def _stream(
             except BrokenProcessPool:
                 broken.append(job)
             except Exception as exc:  # e.g. a Dask worker lost: the job's result says so
-                yield MetricResult(job.metric, "failed", _explain(exc))
+                yield MetricResult(job.metric, "failed", first_line(exc, with_type=True))
         if not broken:
             return
         if attempt == 0 and on_broken is not None:

@@ -9,7 +9,7 @@ from typing import Final, TypedDict
 import numpy as np
 import pandas as pd
 
-from .errors import ModelError
+from .errors import ModelError, first_line
 from .models import SEASON, Forecast, build_candidates, check_forecast
 
 __all__ = [
@@ -221,7 +221,9 @@ def select_and_forecast(series: pd.Series, horizon: int, level: int) -> Selectio
                 family, model.name, "ok", **score_folds(values, folds[family])
             )
         except Exception as exc:  # one failing model never sinks the metric: say why and go on
-            scores[family] = CandidateScore(family, model.name, "failed", _reason(exc))
+            scores[family] = CandidateScore(
+                family, model.name, "failed", first_line(exc, limit=200)
+            )
         seconds[family] = time.perf_counter() - started
     ranked = sorted((s for s in scores.values() if s.status == "ok"), key=_rank_key)
     if not ranked:
@@ -261,11 +263,6 @@ def _rank_key(score: CandidateScore) -> tuple[float, float]:
     )
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
-
-
 def _refit_best(
     ranked: list[CandidateScore],
     series: pd.Series,
@@ -281,8 +278,8 @@ def _refit_best(
             forecast = _refit(candidate.family, series, plan, level, members)
         except Exception as exc:  # fall back to the next best, and say so
             notes.append(
-                f"{candidate.name} could not be refitted on all data ({_reason(exc)}); "
-                "the next best model was used."
+                f"{candidate.name} could not be refitted on all data "
+                f"({first_line(exc, limit=200)}); the next best model was used."
             )
             continue
         finally:

@@ -1,6 +1,7 @@
 """Command line: `report` writes the 14-metric report JSON, `bench` measures the parallel speedup.
 
-Exit 0 on success, 2 on invalid input (the message on stderr, never a traceback), 1 otherwise.
+Exit 0 on success; 2 on invalid input, a horizon the history cannot backtest, or when no metric
+could be forecast (the message on stderr, never a traceback); 1 otherwise.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, NoReturn
 
 from .errors import ForecastingError
+from .horizon import check_horizon
 from .logging_setup import configure_logging
 from .pipeline import analyse, prepare, source_files_from_paths
 from .report import build_report, dumps
@@ -109,6 +111,7 @@ def _report(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     prepared = prepare(source_files_from_paths(args.files), settings.horizon, settings.level)
+    check_horizon(len(prepared.data.monthly), settings.horizon)
     for line in prepared.data.summary.lines():
         print(line, file=sys.stderr)
     executor: Executor | WarmPool | None = None
@@ -137,6 +140,10 @@ def _report(args: argparse.Namespace) -> int:
     finally:
         if executor is not None:
             executor.shutdown()
+    if not any(r.status == "ok" for r in analysis.results.values()):
+        reasons = "; ".join(f"{r.metric}: {r.reason}" for r in analysis.results.values())
+        print(f"error: no metric could be forecast ({reasons[:400]})", file=sys.stderr)
+        return 2
     _write(dumps(build_report(analysis, settings.mode, comparison)), args.output)
     return 0
 
@@ -146,6 +153,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     RunSettings(horizon=args.horizon, workers=args.workers)
     prepared = prepare(source_files_from_paths(args.files), args.horizon, 95)
+    check_horizon(len(prepared.data.monthly), args.horizon)
 
     def phase(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)

@@ -131,7 +131,10 @@ def ingest(
     summary = IngestSummary([f.name for f in files], {}, {})
     rows = drop_partial_edge_months(_rows(files, mapping, summary, limits), summary)
     summary.rows_used = len(rows)
-    entities = [c for c in ENTITIES if c in rows]
+    # A label on a one-row-per-month export (the company's row tagged with a region) is not a
+    # split of the company: only several rows in a month make entities.
+    several = bool((rows.groupby("month").size() > 1).any())
+    entities = [c for c in ENTITIES if c in rows and several and rows[c].nunique() > 1]
     summary.entity_columns = entities
     aggregated = aggregate_months(rows, entities)
     if entities:

@@ -444,8 +444,8 @@ def test_mostly_missing_column_is_skipped_with_a_reason() -> None:
 def test_mostly_missing_revenue_is_refused() -> None:
     rows = [[d, r if i < 5 else ""] for i, (d, r) in enumerate(monthly_rows())]
     with pytest.raises(DataValidationError,
-                       match="Only 5 month.*the file covers 14 months, but 9 of them have no "
-                             "revenue"):
+                       match=r"Only 5 month.*the file covers 14 months, but 9 of them have no "
+                             r"revenue"):
         ingest_one(csv_bytes(["Date", "Revenue"], rows))
 
 

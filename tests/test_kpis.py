@@ -89,9 +89,13 @@ def test_division_by_zero_gives_missing_never_zero_or_infinity() -> None:
     values = compute_kpis(zeros).values
 
     for metric in ("dso", "dpo", "cash_conversion_cycle", "profit_margin", "expense_ratio",
-                   "debt_to_equity_ratio", "growth_rate"):
+                   "growth_rate"):
         assert values[metric].isna().all(), metric
     assert not np.isinf(values.to_numpy()).any()
+    # Zero equity: debt to equity is not a number to forecast, and the reason names the months.
+    assert "debt_to_equity_ratio" not in values
+    assert compute_kpis(zeros).skipped["debt_to_equity_ratio"].startswith(
+        "not meaningful: equity is negative or near zero in 2 month(s) (Feb 2023, Mar 2023)")
     assert values["working_capital"].tolist() == [0.0, 0.0]  # a subtraction, not a division
 
 
@@ -117,7 +121,10 @@ def test_missing_columns_skip_their_metrics_with_a_reason() -> None:
     assert result.skipped["dso"] == "needs the ar column(s)."
     assert result.skipped["dpo"] == "needs the ap and expenses column(s)."
     assert result.skipped["cash_conversion_cycle"] == "needs both DSO and DPO."
-    assert result.skipped["working_capital"] == "needs the assets and liabilities column(s)."
+    assert result.skipped["working_capital"] == (
+        "needs current assets and current liabilities (or total assets and liabilities).")
+    assert result.skipped["debt_to_equity_ratio"] == (
+        "needs total liabilities and equity (or total assets).")
     assert result.skipped["profit_margin"] == "needs profit (or expenses)."
     assert set(result.values.columns) | set(result.skipped) == set(METRICS)
 

@@ -1,0 +1,27 @@
+"""Text from an upload (headers, file names, cells) made safe to show: never rendered as
+Markdown on the page, never run as a formula by a spreadsheet opening a CSV the page offers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+__all__ = ["escape_markdown", "formula_safe"]
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
+# keeps links, emphasis, HTML, LaTeX ($), Streamlit's :color[...] directives and autolinks
+# (the ':' and '.' of a URL) from forming.
+_MARKDOWN: Final = re.compile(r"([!-/:-@\[-`{-~])")
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown as itself in st.markdown, st.error, st.caption and friends."""
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", " ")
+
+
+def formula_safe(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -130,6 +130,14 @@ def _choose_delimiter(sample: list[tuple[int, str]]) -> tuple[str, int]:
         agree = float(np.max(freq)) / len(counts)
         if (agree, modal) > best[:2]:
             best = (agree, modal, delimiter)
+    if best[1] < 2:
+        # Most sample lines hold one field (a long quoted cell runs across them): the first
+        # line that splits into fields decides.
+        for _, line in sample:
+            for delimiter in _DELIMITERS:
+                count = _field_counts([(0, line)], delimiter)[0]
+                if count >= 2:
+                    return delimiter, count
     return best[2], best[1]
 
 
@@ -224,7 +232,7 @@ def _unread_message(name: str, unread: list[UnreadRows], limits: InputLimits) ->
     total = sum(len(u.lines) for u in unread)
     detail = "; ".join(f"{u.reason}: {describe_lines(u.lines)}" for u in unread)
     return (
-        f"{name}: {total} rows could not be read ({detail}). More than "
+        f"{name}: {total:,} line(s) could not be read as rows ({detail}). More than "
         f"{limits.max_unread_rows} unread rows would leave months incomplete: fix those lines "
         "(often a quote opened and never closed) and export again."
     )
@@ -243,8 +251,10 @@ def read_table(data: bytes, name: str, limits: InputLimits = INPUT_LIMITS) -> Ra
     if not sample:
         raise DataValidationError(f"{name} is empty: export the data again with a header row.")
     delimiter, modal = _choose_delimiter(sample)
-    _check_columns(name, modal, sample, limits)
     header = _header_position(sample, delimiter, modal)
+    # The sample cuts long lines; the header's own width is counted on the whole line.
+    full = raw[int(lines.starts[header]) : int(lines.ends[header])].decode("utf-8", "replace")
+    _check_columns(name, _field_counts([(header, full)], delimiter)[0], sample, limits)
     frame, starts, unread = _cells(raw, lines, header, delimiter, modal, limits)
     if sum(len(u.lines) for u in unread) > limits.max_unread_rows:
         raise DataValidationError(_unread_message(name, unread, limits))

@@ -81,7 +81,7 @@ class IngestSummary:
         for name, parts in self.unread_rows.items():
             for why, lines in parts:
                 out.append(
-                    f"{name}: {len(lines)} row(s) could not be read ({why}: "
+                    f"{name}: {len(lines)} line(s) could not be read as rows ({why}: "
                     f"{describe_lines(lines)})."
                 )
         out += [f"{n} row(s) dropped: {why}." for why, n in self.rows_dropped.items() if n]

@@ -61,6 +61,8 @@ def _choose_key(
             continue
         same = (groups.nunique()[multi] <= 1).mean()
         if same >= _SAME_SHARE and multi.sum() >= 3:
+            if not key:
+                return key, "every row of a date repeats the same value"
             return key, f"the rows of one {_label(key)} repeat the same value on a date"
     finest = tuple(entities)
     return finest, f"several readings per {_label(finest)} and date; the last one is used"
@@ -94,8 +96,12 @@ def _transaction_like(rows: pd.DataFrame, column: str, key: tuple[str, ...]) -> 
         return None
     partner = _PARTNER.get(column, "")
     if partner in data and data[partner].notna().sum() > 10:
+        # Within each entity: a big region has both more sales and more receivables, which
+        # says nothing about whether a row holds a balance.
+        pair = data[[column, partner]]
+        centred = pair - pair.groupby([data[k] for k in key]).transform("mean") if key else pair
         with np.errstate(all="ignore"):
-            corr = float(data[column].corr(data[partner]))
+            corr = float(centred[column].corr(centred[partner]))
         if np.isfinite(corr) and corr >= _MOVES_WITH:
             share = (data[column] / data[partner].where(data[partner] != 0)).dropna()
             low, high = share.quantile(0.1), share.quantile(0.9)
@@ -125,11 +131,12 @@ def _balances(
         last = rows.groupby(["month", *key], observed=True)[column].last()
         series[column] = last.groupby(level="month").sum(min_count=1) if key else last
         keys[column] = key
-        basis[column] = (
-            f"the last reading of each {_label(key)} in the month, summed ({why})"
-            if key
-            else "the last reading in the month"
-        )
+        if key:
+            basis[column] = f"the last reading of each {_label(key)} in the month, summed ({why})"
+        elif entities:
+            basis[column] = f"the last reading in the month, once for the company ({why})"
+        else:
+            basis[column] = "the last reading in the month"
         looks_like = _transaction_like(rows, column, key)
         if looks_like is not None:
             jumpy[column] = looks_like

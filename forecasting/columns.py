@@ -167,7 +167,7 @@ def closest_meaning(header: str) -> tuple[str | None, str]:
     for canonical, wanted, blockers in KEYWORDS:
         if not any(all(part in words for part in w.split()) for w in wanted):
             continue
-        blocking = sorted(words & blockers)
+        blocking = sorted(words & blockers, key=lambda w: (w not in BLOCKER_REASONS, w))
         if blocking:
             return canonical, BLOCKER_REASONS.get(blocking[0], f"the word '{blocking[0]}'")
         return canonical, ""

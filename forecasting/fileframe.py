@@ -86,7 +86,9 @@ def _money_like(column: pd.Series, header: str) -> str | None:
     if len(readable) < _MONEY_LIKE * len(values):
         return None
     integers = bool((readable == readable.round()).all())
-    if integers and (readable.is_monotonic_increasing or readable.between(1900, 2100).all()):
+    steps = readable.diff().dropna()
+    numbered = len(steps) > 0 and bool((steps == 1).all())  # 1, 2, 3, ...: row numbers or IDs
+    if integers and (numbered or readable.between(1900, 2100).all()):
         return None
     if readable.abs().max() < 10:
         return None

@@ -37,15 +37,16 @@ def _months_text(months: pd.Index) -> str:
 def drop_partial_edge_months(rows: pd.DataFrame, summary: IngestSummary) -> pd.DataFrame:
     """With daily rows, a first or last month holding a few days would read as a collapse.
 
-    A month is partial when it has few rows for this export, or when its dates cover less than
-    80% of the calendar month (a cut-off on the 19th)."""
+    Only for data dated on many days of each month: a month is partial when it has few rows for
+    this export, or when its dates cover less than 80% of the calendar month (a cut-off on the
+    19th). Month-end rows of several regions are one date a month, never partial."""
     per_month = rows.groupby("month").size()
-    typical = float(per_month.median())
-    if typical < 4 or len(per_month) <= MIN_MONTHS:
+    dates = rows.groupby("month")["date"].agg(["min", "max", "nunique"])
+    if float(dates["nunique"].median()) < 4 or len(per_month) <= MIN_MONTHS:
         return rows
-    days = rows.groupby("month")["date"].agg(["min", "max"])
+    typical = float(per_month.median())
     for month in sorted({per_month.index[0], per_month.index[-1]}):
-        span = (days.loc[month, "max"] - days.loc[month, "min"]).days + 1
+        span = (dates.loc[month, "max"] - dates.loc[month, "min"]).days + 1
         if per_month[month] < 0.6 * typical or span < 0.8 * month.days_in_month:
             rows = rows[rows["month"] != month]
             summary.add_drop("in a partial month left out", int(per_month[month]))

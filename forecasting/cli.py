@@ -18,12 +18,12 @@ from typing import Any, NoReturn
 from .errors import ForecastingError
 from .horizon import check_horizon
 from .logging_setup import configure_logging
-from .pipeline import analyse, prepare, source_files_from_paths
+from .pipeline import Analysis, analyse, prepare, source_files_from_paths
 from .report import build_report, dumps
 from .runner import MetricResult, WarmPool
 from .settings import DEFAULT_HORIZON, EXECUTOR_KINDS, MODES, RunSettings
 
-__all__ = ["main"]
+__all__ = ["main", "nothing_forecast"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,6 +102,14 @@ def _dask_executor(address: str) -> Executor:
     return executor
 
 
+def nothing_forecast(analysis: Analysis) -> str | None:
+    """One line when no metric could be forecast (the run then exits 2, not 0), else None."""
+    if any(r.status == "ok" for r in analysis.results.values()):
+        return None
+    reasons = "; ".join(f"{r.metric}: {r.reason}" for r in analysis.results.values())
+    return f"no metric could be forecast ({reasons[:400]})"
+
+
 def _report(args: argparse.Namespace) -> int:
     settings = RunSettings(
         mode=args.mode,
@@ -140,9 +148,8 @@ def _report(args: argparse.Namespace) -> int:
     finally:
         if executor is not None:
             executor.shutdown()
-    if not any(r.status == "ok" for r in analysis.results.values()):
-        reasons = "; ".join(f"{r.metric}: {r.reason}" for r in analysis.results.values())
-        print(f"error: no metric could be forecast ({reasons[:400]})", file=sys.stderr)
+    if (failed := nothing_forecast(analysis)) is not None:
+        print(f"error: {failed}", file=sys.stderr)
         return 2
     _write(dumps(build_report(analysis, settings.mode, comparison)), args.output)
     return 0

@@ -313,6 +313,11 @@ def _finish(
         raise DataValidationError(f"{name} has no rows to read.")
     frame.columns = _headers(list(frame.iloc[0]))
     frame = _drop_empty_columns(frame.iloc[1:].reset_index(drop=True))
+    if frame.shape[1] == 0:
+        raise DataValidationError(
+            f"{name} holds no named column with values: it needs at least a date column and a "
+            "revenue column under a header row."
+        )
     if len(frame.columns) > limits.max_columns:
         raise DataValidationError(
             f"{name} has {len(frame.columns):,} columns; the limit is {limits.max_columns:,}."

@@ -341,9 +341,11 @@ def compute_kpis(monthly: pd.DataFrame) -> KpiFrame:
         step(builder)
     values = pd.DataFrame(
         {k: builder.out[k] for k in METRICS if k in builder.out}, index=monthly.index
-    )
+    ).astype("float64")
+    # A ratio of a huge amount over a vanishing one overflows even after a safe division.
+    values = values.where(np.isfinite(values.to_numpy()))
     return KpiFrame(
-        values=values.astype("float64"),
+        values=values,
         skipped={k: builder.skipped[k] for k in METRICS if k in builder.skipped},
         notes=builder.notes,
         labels=builder.labels,

@@ -52,6 +52,8 @@ def _refused() -> list[Case]:
         Case("blank lines.csv", b"  \n\n\t\n", False, "is empty"),
         Case("Q3 forecast.xlsx", b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), False,
              "not a CSV file"),
+        Case("workbook renamed.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(300), False,
+             "not a CSV file"),
         Case("statement.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", False, "not a CSV file"),
         Case("chart.png", b"\x89PNG\r\n\x1a\n" + bytes(64), False, "not a CSV file"),
         Case("export.csv.gz", b"\x1f\x8b\x08\x00" + bytes(64), False, "not a CSV file"),
@@ -168,7 +170,7 @@ def _layouts_and_injection() -> list[Case]:
         ["Net Income", *(v - 1200 for v in income), sum(income) - 1200 * 14],
     ])
     injected = _table(
-        ["Date", "Revenue", "=HYPERLINK(\"http://evil.example\",\"x\")", "[click](http://e.x)"],
+        ["Date", "Revenue", "=HYPERLINK(\"http://evil.example\")", "[click](http://e.x)"],
         [[f"{m:%Y-%m-%d}", 1000 + i, "=1+1", "**bold**"] for i, m in enumerate(months)])
     lines = _revenue(15).splitlines()
     two_swallowed = "\n".join([*lines[:3], lines[3] + ',"a', lines[4], lines[5] + '"',

@@ -10,7 +10,7 @@ from components.kpi_cards import kpi_cards_ui
 from components.mapping_view import data_alerts_ui, ingest_summary_ui, mapping_ui
 from components.narrative_view import narrative_ui
 from components.report_view import downloads_ui
-from components.safe_text import escape_markdown
+from components.safe_text import as_code, escape_markdown
 from components.sidebar import controls_ui, upload_ui
 from components.texts import APP_TITLE
 from components.timing_panel import timing_ui
@@ -75,7 +75,7 @@ st.caption(
     f"{body['metadata']['months']} months, {body['metadata']['data_start_date'][:7]} to "
     f"{body['metadata']['data_end_date'][:7]} · forecasting {settings.horizon} month(s) "
     f"at {settings.level}% · "
-    + escape_markdown(", ".join(body["metadata"]["source_files"]))
+    + ", ".join(as_code(name) for name in body["metadata"]["source_files"])
 )
 data_alerts_ui(body)
 kpi_cards_ui(body)

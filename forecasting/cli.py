@@ -120,7 +120,7 @@ def _report(args: argparse.Namespace) -> int:
     )
     prepared = prepare(source_files_from_paths(args.files), settings.horizon, settings.level)
     check_horizon(len(prepared.data.monthly), settings.horizon)
-    for line in prepared.data.summary.lines():
+    for line in [*prepared.data.summary.lines(), *prepared.data.summary.decision_lines()]:
         print(line, file=sys.stderr)
     executor: Executor | WarmPool | None = None
     if args.dask_scheduler:

@@ -77,7 +77,12 @@ class IngestSummary:
             f"of {self.rows_read} rows in {len(self.source_files)} file(s)."
         ]
         out += self.notes
-        out += [f"{f}: dates read {how}." for f, how in self.date_orders.items()]
+        # Only a decision is worth a line: ISO dates and month names read one way.
+        out += [
+            f"{f}: dates read {how}."
+            for f, how in self.date_orders.items()
+            if not how.startswith("year first")
+        ]
         for name, parts in self.unread_rows.items():
             for why, lines in parts:
                 out.append(

@@ -77,6 +77,8 @@ def _refused() -> list[Case]:
              "line(s) could not be read as rows"),
         Case("huge cell.csv", b'Date,Revenue,Notes\n2024-01-31,5,"' + b"y" * 500_000 + b'"\n',
              False, "characters long; the limit is 100,000"),
+        Case("multi-line cell.csv", b'Date,Revenue,Notes\n2024-01-31,5,"' + b"abc\n" * 4_000
+             + b'"\n', False, "the limit is 10,000 characters per cell"),
         Case("600 columns.csv", wide.encode(), False, "has 600 columns; the limit is 500"),
         Case("mixed currencies.csv", _table(
             ["Date", "Revenue"],

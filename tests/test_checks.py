@@ -107,3 +107,12 @@ def test_a_column_that_stops_early_is_left_out_with_the_reason() -> None:
     assert "cashflow" not in result.monthly
     assert result.summary.skipped_columns["cashflow"].startswith(
         "it stops in Aug 2023, 4 month(s) before the data ends")
+
+
+def test_zero_revenue_in_the_prior_year_gives_no_year_over_year_growth() -> None:
+    from forecasting.headline import headline_kpis
+
+    revenue = np.r_[np.zeros(12), np.linspace(500, 600, 12)]
+    kpis = headline_kpis(compute_kpis(monthly(revenue=revenue)).values, {})
+    assert kpis["revenue_growth_yoy"] is None  # once a ZeroDivisionError after all fitting
+    assert kpis["total_revenue"] == pytest.approx(revenue[12:].sum())

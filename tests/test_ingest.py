@@ -603,3 +603,40 @@ def test_future_months_are_counted() -> None:
     rows = monthly_rows(14, start=f"{pd.Timestamp.today().year + 1}-01-01")
     result = ingest_one(csv_bytes(["Date", "Revenue"], rows))
     assert result.summary.future_months == 14
+
+
+# --- found by the hostile-file probe: silent losses and crashes --------------------------------
+
+
+def test_infinity_as_an_amount_is_missing_and_said() -> None:
+    rows = monthly_rows()
+    rows[4][1] = "inf"
+    rows[6][1] = "1e400"
+    result = ingest_one(csv_bytes(["Date", "Revenue"], rows))
+    assert np.isfinite(result.monthly["revenue"]).all()
+    assert result.summary.unreadable_values == {"revenue": 2}
+    assert result.summary.filled_months == {"revenue": ["May 2023", "Jul 2023"]}
+    assert "2 revenue value(s) in export.csv are infinite or beyond ±1e15" in " ".join(
+        result.summary.warnings)
+
+
+@pytest.mark.parametrize("marks", [("$", "¥"), ("€", "USD "), ("£", "$")])
+def test_revenue_in_two_currencies_is_refused(marks: tuple[str, str]) -> None:
+    rows = [[d, f"{marks[i % 2]}{r:,}"] for i, (d, r) in enumerate(monthly_rows())]
+    rows = [[d, f'"{v}"'] for d, v in rows]
+    with pytest.raises(DataValidationError, match=r"'Revenue' in export\.csv mixes currencies"):
+        ingest_one(csv_bytes(["Date", "Revenue"], rows))
+
+
+def test_another_column_in_two_currencies_is_left_out_with_the_reason() -> None:
+    rows = [[d, r, f"{'$' if i % 2 else '¥'}{r // 2}"] for i, (d, r) in enumerate(monthly_rows())]
+    result = ingest_one(csv_bytes(["Date", "Revenue", "Expenses"], rows))
+    assert "expenses" not in result.monthly
+    assert "mixes currencies" in result.summary.skipped_columns["expenses"]
+    assert result.monthly["revenue"].iloc[-1] == 1130
+
+
+def test_a_file_name_is_one_clean_line_in_every_message() -> None:
+    with pytest.raises(DataValidationError) as caught:
+        ingest_one(b"", "q3\nexport\x07.csv")
+    assert str(caught.value).startswith("q3 export?.csv is empty")

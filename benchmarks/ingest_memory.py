@@ -3,7 +3,9 @@
 Writes a ~40 MB daily export (500,000 rows: one row per store and day, 10 columns, amounts
 written as '$1,234.50') to a temporary folder, then ingests it in a fresh child process and
 reports that child's peak resident memory (its own ``resource.getrusage(RUSAGE_SELF).ru_maxrss``)
-and its CPU seconds, beside the same figures for a child that only imports the engine.
+and its CPU seconds, beside the same figures for a child that only imports the engine; then the
+CPU seconds it takes to refuse four hostile uploads (a 12 MB quoted cell, 3 million lines, 5,000
+columns, a quote never closed with a million lines after it).
 
     .venv/bin/python benchmarks/ingest_memory.py [--rows 500000]
 """
@@ -17,7 +19,9 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,6 +83,28 @@ def _child(args: list[str]) -> dict[str, float | str]:
     }
 
 
+def refusal_seconds() -> dict[str, dict[str, Any]]:
+    """CPU seconds to refuse hostile uploads (measured in this process, after the imports)."""
+    from forecasting import DataValidationError, SourceFile, ingest
+
+    cases = {
+        "quoted_cell_12mb": b'Date,Revenue,Notes\n2024-01-31,5,"' + b"x," * 6_000_000 + b'"\n',
+        "lines_3m": b"Date,Revenue\n" + b"2024-01-31,1\n" * 3_000_000,
+        "columns_5000": (",".join(f"c{i}" for i in range(5000)) + "\n").encode() * 3,
+        "unclosed_quote_1m_lines": b'Date,Revenue\n2024-01-31,"5\n' + b"2024-02-29,6\n" * 10**6,
+    }
+    out: dict[str, dict[str, Any]] = {}
+    for name, data in cases.items():
+        started = time.process_time()
+        try:
+            ingest([SourceFile(name, data)])
+            said = "accepted"
+        except DataValidationError as refused:
+            said = str(refused)[:120]
+        out[name] = {"cpu_s": round(time.process_time() - started, 3), "message": said}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=500_000)
@@ -104,6 +130,7 @@ def main() -> None:
                 "file_mb": round(size / 2**20, 1),
                 "import_only": baseline,
                 "ingest": large,
+                "refusals": refusal_seconds(),
                 "python": platform.python_version(),
                 "cpu_count": os.cpu_count(),
                 "machine": platform.machine(),

@@ -6,12 +6,24 @@ from typing import Any
 
 import streamlit as st
 
-from forecasting.kpis import METRIC_INFO
+from forecasting.kpis import METRIC_INFO, NET_ASSETS_LABEL
 from forecasting.narratives import format_value
 
 from .texts import CARD_METRICS
 
 __all__ = ["kpi_cards_ui"]
+
+# Short enough for a card; the full label and definition are in the tooltip.
+_SHORT = {
+    "growth_rate": "Growth (MoM)",
+    "profit_margin": "Margin (month)",
+    "cash_conversion_cycle": "Cash cycle",
+    NET_ASSETS_LABEL: "Net assets",
+}
+
+
+def _label(metric: str, card: dict[str, Any]) -> str:
+    return _SHORT.get(card["label"], _SHORT.get(metric, card["label"]))
 
 
 def _delta(card: dict[str, Any]) -> str | None:
@@ -36,12 +48,12 @@ def _card(metric: str, card: dict[str, Any]) -> None:
         st.metric(card["label"], "not meaningful", help=card["not_meaningful"], border=True)
         return
     st.metric(
-        card["label"],
+        _label(metric, card),
         format_value(card["value"], card["unit"]),
         _delta(card),
         delta_color="normal" if info.higher_is_better else "inverse",
-        help=f"{card['formula']} Latest month {card['period'][:7]}, change against the "
-        "previous month.",
+        help=f"{card['label']}: {card['formula']} Latest month {card['period'][:7]}, change "
+        "against the previous month.",
         border=True,
     )
 

@@ -19,7 +19,12 @@ def narrative_ui(body: dict[str, Any]) -> None:
     if body["dashboard_mode"] == "finance_guardian":
         st.subheader("Risk review")
         st.markdown(escape_markdown(story["summary_text"]))
-        for alert in story["alerts"]:
+        # Data checks are already in their own box above the cards: not twice on one page.
+        checks = {a["detail"] for a in body["metadata"].get("data_alerts") or []}
+        shown = [a for a in story["alerts"] if a["detail"] not in checks]
+        if len(shown) < len(story["alerts"]):
+            st.caption(f"{len(story['alerts']) - len(shown)} data check(s): see the box above.")
+        for alert in shown:
             show = {"high": st.error, "medium": st.warning, "low": st.info}[alert["severity"]]
             value = "" if alert["value"] is None else f" (trigger: {alert['value']:,.2f})"
             show(

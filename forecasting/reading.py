@@ -2,8 +2,8 @@
 limited (each refusal names its limit); the delimiter is found on a bounded sample; title lines
 above the header, repeated headers and rows lost to a stray quote are found and named.
 
-Every step is linear in the file's size: line ends and quotes are located with numpy, the
-cells are split by pandas' C parser.
+Every step is linear in the file's size: line ends are located with numpy, the cells are split
+by pandas' C parser, and only cells that run across lines are looked into afterwards.
 """
 
 from __future__ import annotations
@@ -69,13 +69,6 @@ class _Lines:
         if starts[-1] == len(raw):  # the file ends with a line end: no empty last line
             starts, ends = starts[:-1], ends[:-1]
         return cls(starts, ends)
-
-    def index_of(self, positions: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.starts, positions, side="right") - 1
-
-    def count_per_line(self, raw: bytes, byte: int) -> np.ndarray:
-        where = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == byte)
-        return np.bincount(self.index_of(where), minlength=len(self.starts))
 
 
 def _check_size(data: bytes, name: str, limits: InputLimits) -> None:

@@ -173,7 +173,7 @@ def _layouts_and_injection() -> list[Case]:
     ])
     injected = _table(
         ["Date", "Revenue", "=HYPERLINK(\"http://evil.example\")", "[click](http://e.x)"],
-        [[f"{m:%Y-%m-%d}", 1000 + i, "=1+1", "**bold**"] for i, m in enumerate(months)])
+        [[f"{m:%Y-%m-%d}", 1000 + i, "=1+1", 250 + 3 * i] for i, m in enumerate(months)])
     lines = _revenue(15).splitlines()
     two_swallowed = "\n".join([*lines[:3], lines[3] + ',"a', lines[4], lines[5] + '"',
                                *lines[6:]]) + "\n"

@@ -7,13 +7,15 @@ import streamlit as st
 from components.engine import cached_prepare, files_key, run_report
 from components.forecast_view import forecast_group_ui, model_detail_ui
 from components.kpi_cards import kpi_cards_ui
-from components.mapping_view import ingest_summary_ui, mapping_ui
+from components.mapping_view import data_alerts_ui, ingest_summary_ui, mapping_ui
 from components.narrative_view import narrative_ui
 from components.report_view import downloads_ui
+from components.safe_text import as_code, escape_markdown
 from components.sidebar import controls_ui, upload_ui
 from components.texts import APP_TITLE
 from components.timing_panel import timing_ui
 from forecasting import DataValidationError, with_comparison, with_mode
+from forecasting.horizon import horizon_message
 
 st.set_page_config(page_title=APP_TITLE, page_icon="📈", layout="wide")
 st.title(APP_TITLE)
@@ -27,7 +29,8 @@ mapping = tuple(sorted(overrides.items()))
 try:
     prepared = cached_prepare(key, settings.horizon, settings.level, mapping, files)
 except DataValidationError as error:
-    st.error(f"**This data cannot be forecast yet.** {error}", icon="⚠️")
+    # The message quotes file names and headers: shown as text, never as Markdown.
+    st.error(f"**This data cannot be forecast yet.** {escape_markdown(str(error))}", icon="⚠️")
     st.info(
         "Fix the export (or the column mapping) and upload it again; the bundled sample is "
         "used when no file is uploaded."
@@ -43,6 +46,9 @@ with st.expander("Column mapping and data checks", expanded=uploaded):
 if chosen != overrides:
     st.session_state[f"overrides-{key}"] = chosen
     st.rerun()
+if too_far := horizon_message(prepared.data.summary.months, settings.horizon):
+    st.error(f"**Horizon too long for this history.** {too_far}", icon="⚠️")
+    st.stop()
 
 try:
     report = run_report(
@@ -56,7 +62,8 @@ try:
     )
 except Exception as error:  # no traceback ever reaches the page; the message says what to try
     st.error(
-        f"**The forecasts could not be computed** ({type(error).__name__}: {error}). Try the "
+        f"**The forecasts could not be computed** ({type(error).__name__}: "
+        f"{escape_markdown(str(error))}). Try the "
         "sequential executor in the sidebar, or fewer workers; the data itself was read fine.",
         icon="⚠️",
     )
@@ -67,8 +74,10 @@ body = report["full_analysis_report"]
 st.caption(
     f"{body['metadata']['months']} months, {body['metadata']['data_start_date'][:7]} to "
     f"{body['metadata']['data_end_date'][:7]} · forecasting {settings.horizon} month(s) "
-    f"at {settings.level}% · {', '.join(body['metadata']['source_files'])}"
+    f"at {settings.level}% · "
+    + ", ".join(as_code(name) for name in body["metadata"]["source_files"])
 )
+data_alerts_ui(body)
 kpi_cards_ui(body)
 narrative_ui(body)
 

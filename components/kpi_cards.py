@@ -1,4 +1,4 @@
-"""KPI cards: latest value, change against the previous month, the formula as a tooltip."""
+"""KPI cards: latest value, change against the previous month, the definition as a tooltip."""
 
 from __future__ import annotations
 
@@ -6,12 +6,24 @@ from typing import Any
 
 import streamlit as st
 
-from forecasting.kpis import METRIC_INFO
+from forecasting.kpis import METRIC_INFO, NET_ASSETS_LABEL
 from forecasting.narratives import format_value
 
 from .texts import CARD_METRICS
 
 __all__ = ["kpi_cards_ui"]
+
+# Short enough for a card; the full label and definition are in the tooltip.
+_SHORT = {
+    "growth_rate": "Growth (MoM)",
+    "profit_margin": "Margin (month)",
+    "cash_conversion_cycle": "Cash cycle",
+    NET_ASSETS_LABEL: "Net assets",
+}
+
+
+def _label(metric: str, card: dict[str, Any]) -> str:
+    return _SHORT.get(card["label"], _SHORT.get(metric, card["label"]))
 
 
 def _delta(card: dict[str, Any]) -> str | None:
@@ -30,23 +42,29 @@ def _delta(card: dict[str, Any]) -> str | None:
     return f"{change:+.2f}"
 
 
+def _card(metric: str, card: dict[str, Any]) -> None:
+    info = METRIC_INFO[metric]
+    if card.get("not_meaningful"):
+        st.metric(card["label"], "not meaningful", help=card["not_meaningful"], border=True)
+        return
+    st.metric(
+        _label(metric, card),
+        format_value(card["value"], card["unit"]),
+        _delta(card),
+        delta_color="normal" if info.higher_is_better else "inverse",
+        help=f"{card['label']}: {card['formula']} Latest month {card['period'][:7]}, change "
+        "against the previous month.",
+        border=True,
+    )
+
+
 def kpi_cards_ui(body: dict[str, Any]) -> None:
     cards = body["kpi_cards"]
     shown = [m for m in CARD_METRICS if m in cards]
     cols = st.columns(5)
     for i, metric in enumerate(shown):
-        card = cards[metric]
-        info = METRIC_INFO[metric]
         with cols[i % 5]:
-            st.metric(
-                card["label"],
-                format_value(card["value"], card["unit"]),
-                _delta(card),
-                delta_color="normal" if info.higher_is_better else "inverse",
-                help=f"{info.formula} Latest month {card['period'][:7]}, change against "
-                "the previous month.",
-                border=True,
-            )
+            _card(metric, cards[metric])
     accuracy = body["kpis"].get("forecast_accuracy")
     with cols[len(shown) % 5]:
         st.metric(

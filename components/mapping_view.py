@@ -1,6 +1,9 @@
-"""Column mapping review: what each source column became, with a per-column override."""
+"""Column mapping review: what each source column became, how sure the match is and why, with a
+per-column override; the ingest summary and the data alerts in plain words."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -8,33 +11,51 @@ import streamlit as st
 from forecasting import IngestSummary
 from forecasting.columns import CANONICAL_COLUMNS, COLUMN_LABELS, IGNORE
 
-__all__ = ["ingest_summary_ui", "mapping_ui"]
+from .safe_text import escape_markdown, formula_safe
+
+__all__ = ["data_alerts_ui", "ingest_summary_ui", "mapping_table", "mapping_ui"]
 
 _OPTIONS = [*CANONICAL_COLUMNS, IGNORE]
+_ICONS = {"high": "🔴", "medium": "🟠", "low": "🔵"}
+
+
+def mapping_table(summary: IngestSummary) -> pd.DataFrame:
+    """One row per source column in file order: target, confidence, why. Text from the file is
+    made formula-safe, since the table can be copied or exported to a spreadsheet."""
+    decisions = {d.source: d for d in summary.mapping_decisions}
+    headers = summary.source_columns
+    rows = []
+    for header in headers:
+        decision = decisions.get(header)
+        target = summary.column_mapping.get(header, IGNORE)
+        if decision is None:
+            confidence, why = "", summary.ignored_columns.get(header, "")
+        else:
+            confidence = decision.confidence
+            why = summary.doubts.get(header) or decision.reason
+        if target != IGNORE and not why:
+            why = COLUMN_LABELS.get(target, "")
+        rows.append(
+            {
+                "Source column": formula_safe(header),
+                "Mapped to": target,
+                "Confidence": confidence,
+                "Why": formula_safe(why),
+            }
+        )
+    return pd.DataFrame(rows, columns=["Source column", "Mapped to", "Confidence", "Why"])
 
 
 def mapping_ui(summary: IngestSummary, overrides: dict[str, str], key: str) -> dict[str, str]:
-    """A table of source column -> target, editable; returns the overrides the user set."""
+    """The mapping table, editable; returns the overrides the user set."""
     # File order, whatever the mapping: the editor's edits are kept by row position.
     headers = summary.source_columns
-    table = pd.DataFrame(
-        {
-            "Source column": headers,
-            "Mapped to": [summary.column_mapping.get(h, IGNORE) for h in headers],
-            "Note": [
-                summary.ignored_columns.get(
-                    h, COLUMN_LABELS.get(summary.column_mapping.get(h, ""), "")
-                )
-                for h in headers
-            ],
-        }
-    )
     edited = st.data_editor(
-        table,
+        mapping_table(summary),
         key=f"mapping-{key}",
         hide_index=True,
         width="stretch",
-        disabled=["Source column", "Note"],
+        disabled=["Source column", "Confidence", "Why"],
         column_config={
             "Mapped to": st.column_config.SelectboxColumn(
                 "Mapped to",
@@ -44,18 +65,31 @@ def mapping_ui(summary: IngestSummary, overrides: dict[str, str], key: str) -> d
             )
         },
     )
-    chosen = dict(zip(edited["Source column"], edited["Mapped to"], strict=True))
+    # Rows are matched by position: the shown header may carry a formula guard (').
+    chosen = dict(zip(headers, edited["Mapped to"], strict=True))
     guessed = {h: summary.column_mapping.get(h, IGNORE) for h in headers}
     changed = {h: t for h, t in chosen.items() if t != guessed[h]}
     return {**overrides, **changed}
 
 
 def ingest_summary_ui(summary: IngestSummary) -> None:
-    """Rows dropped and why, values filled, months covered — in plain words."""
-    unmapped = [h for h, why in summary.ignored_columns.items()]
-    if unmapped:
-        st.caption(
-            "Not used: " + ", ".join(f"{h} ({summary.ignored_columns[h]})" for h in unmapped)
-        )
+    """Rows dropped and why, values filled, months covered, columns doubted — as text."""
     for line in summary.lines():
-        st.markdown(f"- {line}")
+        st.markdown(f"- {escape_markdown(line)}")
+
+
+def data_alerts_ui(body: dict[str, Any]) -> None:
+    """The data alerts (implausible KPIs, per-transaction balances), above the numbers."""
+    alerts = body["metadata"].get("data_alerts") or []
+    if not alerts:
+        return
+    lines = [
+        f"{_ICONS.get(a['severity'], '')} **{escape_markdown(a['title'])}**: "
+        f"{escape_markdown(a['detail'])}"
+        for a in alerts
+    ]
+    st.warning(
+        f"**Data checks — {len(alerts)} thing(s) to verify before relying on these numbers**\n\n"
+        + "\n\n".join(lines),
+        icon="⚠️",
+    )

@@ -1,6 +1,7 @@
 """Command line: `report` writes the 14-metric report JSON, `bench` measures the parallel speedup.
 
-Exit 0 on success, 2 on invalid input (the message on stderr, never a traceback), 1 otherwise.
+Exit 0 on success; 2 on invalid input, a horizon the history cannot backtest, or when no metric
+could be forecast (the message on stderr, never a traceback); 1 otherwise.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, NoReturn
 
 from .errors import ForecastingError
+from .horizon import check_horizon
 from .logging_setup import configure_logging
-from .pipeline import analyse, prepare, source_files_from_paths
+from .pipeline import Analysis, analyse, prepare, source_files_from_paths
 from .report import build_report, dumps
 from .runner import MetricResult, WarmPool
 from .settings import DEFAULT_HORIZON, EXECUTOR_KINDS, MODES, RunSettings
 
-__all__ = ["main"]
+__all__ = ["main", "nothing_forecast"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,6 +102,14 @@ def _dask_executor(address: str) -> Executor:
     return executor
 
 
+def nothing_forecast(analysis: Analysis) -> str | None:
+    """One line when no metric could be forecast (the run then exits 2, not 0), else None."""
+    if any(r.status == "ok" for r in analysis.results.values()):
+        return None
+    reasons = "; ".join(f"{r.metric}: {r.reason}" for r in analysis.results.values())
+    return f"no metric could be forecast ({reasons[:400]})"
+
+
 def _report(args: argparse.Namespace) -> int:
     settings = RunSettings(
         mode=args.mode,
@@ -109,7 +119,8 @@ def _report(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     prepared = prepare(source_files_from_paths(args.files), settings.horizon, settings.level)
-    for line in prepared.data.summary.lines():
+    check_horizon(len(prepared.data.monthly), settings.horizon)
+    for line in [*prepared.data.summary.lines(), *prepared.data.summary.decision_lines()]:
         print(line, file=sys.stderr)
     executor: Executor | WarmPool | None = None
     if args.dask_scheduler:
@@ -137,6 +148,9 @@ def _report(args: argparse.Namespace) -> int:
     finally:
         if executor is not None:
             executor.shutdown()
+    if (failed := nothing_forecast(analysis)) is not None:
+        print(f"error: {failed}", file=sys.stderr)
+        return 2
     _write(dumps(build_report(analysis, settings.mode, comparison)), args.output)
     return 0
 
@@ -146,6 +160,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     RunSettings(horizon=args.horizon, workers=args.workers)
     prepared = prepare(source_files_from_paths(args.files), args.horizon, 95)
+    check_horizon(len(prepared.data.monthly), args.horizon)
 
     def phase(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)

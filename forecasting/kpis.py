@@ -1,9 +1,13 @@
-"""The monthly frame to the 14 KPI series, each with its definition in one line."""
+"""The monthly frame to the 14 KPI series, each with its definition in one line.
+
+One meaning per name: ``growth_rate`` and ``profit_margin`` are monthly (as forecast and shown on
+the cards); ``working_capital`` is current assets − current liabilities where the data has them,
+otherwise net assets (assets − liabilities), and its label says which."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 import numpy as np
@@ -14,7 +18,10 @@ from .settings import METRICS
 __all__ = [
     "METRIC_INFO",
     "METRIC_INPUTS",
+    "NET_ASSETS_FORMULA",
+    "NET_ASSETS_LABEL",
     "NON_NEGATIVE",
+    "NOT_MEANINGFUL_LEVERAGE",
     "KpiFrame",
     "MetricInfo",
     "compute_kpis",
@@ -35,7 +42,14 @@ class MetricInfo:
 
 METRIC_INFO: Final[dict[str, MetricInfo]] = {
     "revenue": MetricInfo("Revenue", "currency", "Core", "Sales in the month.", True),
-    "expenses": MetricInfo("Expenses", "currency", "Core", "Operating costs in the month.", False),
+    "expenses": MetricInfo(
+        "Expenses",
+        "currency",
+        "Core",
+        "Costs in the month: operating expenses plus cost of goods sold where the export "
+        "has both.",
+        False,
+    ),
     "profit": MetricInfo(
         "Profit",
         "currency",
@@ -61,15 +75,16 @@ METRIC_INFO: Final[dict[str, MetricInfo]] = {
         "DPO",
         "days",
         "Working capital",
-        "Days payables outstanding = accounts payable ÷ expenses × days in month "
-        "(expenses stand in for cost of goods sold).",
+        "Days payables outstanding = accounts payable ÷ cost of goods sold × days in month "
+        "(expenses stand in when the export has no cost of goods sold).",
         True,
     ),
     "cash_conversion_cycle": MetricInfo(
         "Cash conversion cycle",
         "days",
         "Working capital",
-        "DSO + DIO − DPO; DIO (inventory ÷ expenses × days) only when inventory is present.",
+        "DSO + DIO − DPO; DIO (inventory ÷ cost of goods sold × days) only when inventory is "
+        "present.",
         False,
     ),
     "ar": MetricInfo(
@@ -90,46 +105,62 @@ METRIC_INFO: Final[dict[str, MetricInfo]] = {
         "Working capital",
         "currency",
         "Working capital",
-        "Total assets − total liabilities (an approximation: the export has no current "
-        "assets/liabilities split).",
+        "Current assets − current liabilities at month end.",
         True,
     ),
     "profit_margin": MetricInfo(
-        "Profit margin", "percent", "Ratios", "Profit ÷ revenue, in percent.", True
+        "Profit margin (month)",
+        "percent",
+        "Ratios",
+        "Profit ÷ revenue of the month, in percent.",
+        True,
     ),
     "expense_ratio": MetricInfo(
-        "Expense ratio", "percent", "Ratios", "Expenses ÷ revenue, in percent.", False
+        "Expense ratio", "percent", "Ratios", "Expenses ÷ revenue of the month, in percent.", False
     ),
     "debt_to_equity_ratio": MetricInfo(
         "Debt to equity",
         "ratio",
         "Ratios",
-        "Total liabilities ÷ (total assets − total liabilities).",
+        "Total liabilities ÷ equity (the equity column, else total assets − total liabilities).",
         False,
     ),
     "growth_rate": MetricInfo(
-        "Revenue growth", "percent", "Ratios", "Month-over-month % change of revenue.", True
+        "Revenue growth (month over month)",
+        "percent",
+        "Ratios",
+        "Month-over-month % change of revenue.",
+        True,
     ),
 }
 assert tuple(METRIC_INFO) == METRICS
 
+NET_ASSETS_LABEL: Final = "Net assets (assets − liabilities)"
+NET_ASSETS_FORMULA: Final = (
+    "Net assets (assets − liabilities), no current split in the data: total assets − total "
+    "liabilities at month end, not working capital in the strict sense."
+)
+NOT_MEANINGFUL_LEVERAGE: Final = 100.0
+"""Debt to equity above this (equity under 1% of liabilities) or with equity at or below zero
+is not meaningful: the ratio explodes or flips sign as equity crosses zero."""
+
 METRIC_INPUTS: Final[dict[str, tuple[str, ...]]] = {
     "revenue": ("revenue",),
-    "expenses": ("expenses",),
-    "profit": ("profit", "revenue", "expenses"),
+    "expenses": ("expenses", "cogs"),
+    "profit": ("profit", "revenue", "expenses", "cogs"),
     "cashflow": ("cashflow",),
     "dso": ("ar", "revenue"),
-    "dpo": ("ap", "expenses"),
-    "cash_conversion_cycle": ("ar", "revenue", "ap", "expenses", "inventory"),
+    "dpo": ("ap", "cogs", "expenses"),
+    "cash_conversion_cycle": ("ar", "revenue", "ap", "cogs", "expenses", "inventory"),
     "ar": ("ar",),
     "ap": ("ap",),
-    "working_capital": ("assets", "liabilities"),
-    "profit_margin": ("profit", "revenue", "expenses"),
-    "expense_ratio": ("expenses", "revenue"),
-    "debt_to_equity_ratio": ("assets", "liabilities"),
+    "working_capital": ("current_assets", "current_liabilities", "assets", "liabilities"),
+    "profit_margin": ("profit", "revenue", "expenses", "cogs"),
+    "expense_ratio": ("expenses", "cogs", "revenue"),
+    "debt_to_equity_ratio": ("assets", "liabilities", "equity"),
     "growth_rate": ("revenue",),
 }
-"""The raw columns each KPI is computed from (a month filled in any of them is flagged)."""
+"""The raw columns each KPI may be computed from (a month filled in any of them is flagged)."""
 
 NON_NEGATIVE: Final = frozenset({"revenue", "expenses", "dso", "dpo", "ar", "ap", "expense_ratio"})
 """KPIs that cannot go below zero: their forecasts and bands are floored at 0."""
@@ -137,17 +168,28 @@ NON_NEGATIVE: Final = frozenset({"revenue", "expenses", "dso", "dpo", "ar", "ap"
 
 @dataclass(frozen=True)
 class KpiFrame:
-    """One column per KPI that could be computed; ``skipped`` says why the others could not."""
+    """One column per KPI that could be computed; ``skipped`` says why the others could not;
+    ``labels``/``formulas`` replace a metric's fixed label or formula where the data decides
+    its meaning (working capital without a current split is net assets)."""
 
     values: pd.DataFrame
     skipped: dict[str, str]
     notes: dict[str, str]
+    labels: dict[str, str] = field(default_factory=dict)
+    formulas: dict[str, str] = field(default_factory=dict)
+
+    def label(self, metric: str) -> str:
+        return self.labels.get(metric, METRIC_INFO[metric].label)
+
+    def formula(self, metric: str) -> str:
+        return self.formulas.get(metric, METRIC_INFO[metric].formula)
 
 
 def safe_divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """Divide; a zero or missing denominator gives a missing value, never 0 or infinity."""
     denominator = denominator.where(denominator != 0)
-    result = numerator / denominator
+    with np.errstate(all="ignore"):
+        result = numerator / denominator
     return result.where(np.isfinite(result))
 
 
@@ -160,62 +202,152 @@ def _need(monthly: pd.DataFrame, *columns: str) -> str | None:
     return None if not missing else f"needs the {' and '.join(missing)} column(s)."
 
 
+class _Builder:
+    """Collects each KPI or the reason it cannot be computed."""
+
+    def __init__(self, monthly: pd.DataFrame) -> None:
+        self.m = monthly
+        self.days = _days_in_month(monthly.index)
+        self.out: dict[str, pd.Series] = {}
+        self.skipped: dict[str, str] = {}
+        self.notes: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
+        self.formulas: dict[str, str] = {}
+
+    def put(self, metric: str, needs: tuple[str, ...], compute: Callable[[], pd.Series]) -> None:
+        reason = _need(self.m, *needs)
+        if reason:
+            self.skipped[metric] = reason
+        else:
+            self.out[metric] = compute()
+
+    def costs(self) -> pd.Series | None:
+        """Expenses: operating expenses plus cost of goods sold where both are present."""
+        m = self.m
+        if "expenses" in m and "cogs" in m:
+            self.notes["expenses"] = "Expenses = operating expenses + cost of goods sold."
+            return m["expenses"] + m["cogs"]
+        if "cogs" in m:
+            self.notes["expenses"] = "Only cost of goods sold is in the data: expenses = COGS."
+            return m["cogs"]
+        expenses: pd.Series | None = m.get("expenses")
+        return expenses
+
+    def cost_base(self) -> pd.Series | None:
+        """What DPO and DIO divide by: cost of goods sold, else expenses."""
+        return self.m["cogs"] if "cogs" in self.m else self.out.get("expenses")
+
+
+def _flows(b: _Builder) -> None:
+    m = b.m
+    b.put("revenue", ("revenue",), lambda: m["revenue"])
+    costs = b.costs()
+    if costs is not None:
+        b.out["expenses"] = costs
+    else:
+        b.skipped["expenses"] = "needs the expenses column(s)."
+    if "profit" in m:
+        b.out["profit"] = m["profit"]
+    elif costs is not None:
+        b.out["profit"] = m["revenue"] - costs
+        b.notes["profit"] = "No profit column: profit = revenue − expenses."
+    else:
+        b.skipped["profit"] = "needs a profit column, or expenses to derive it."
+    b.put("cashflow", ("cashflow",), lambda: m["cashflow"])
+
+
+def _working_capital_days(b: _Builder) -> None:
+    m, days = b.m, b.days
+    b.put("dso", ("ar", "revenue"), lambda: safe_divide(m["ar"], m["revenue"]) * days)
+    base = b.cost_base()
+    if "ap" in m and base is not None:
+        b.out["dpo"] = safe_divide(m["ap"], base) * days
+        b.notes["dpo"] = (
+            "Payables over cost of goods sold."
+            if "cogs" in m
+            else "Expenses stand in for cost of goods sold."
+        )
+    else:
+        missing = [c for c in ("ap",) if c not in m] + (["expenses"] if base is None else [])
+        b.skipped["dpo"] = f"needs the {' and '.join(missing)} column(s)."
+    if "dso" in b.out and "dpo" in b.out:
+        ccc = b.out["dso"] - b.out["dpo"]
+        if "inventory" in m and base is not None:
+            ccc = ccc + safe_divide(m["inventory"], base) * days
+        else:
+            b.notes["cash_conversion_cycle"] = "No inventory column: DIO taken as 0 (DSO − DPO)."
+        b.out["cash_conversion_cycle"] = ccc
+    else:
+        b.skipped["cash_conversion_cycle"] = "needs both DSO and DPO."
+    b.put("ar", ("ar",), lambda: m["ar"])
+    b.put("ap", ("ap",), lambda: m["ap"])
+
+
+def _positions(b: _Builder) -> None:
+    m = b.m
+    if "current_assets" in m and "current_liabilities" in m:
+        b.out["working_capital"] = m["current_assets"] - m["current_liabilities"]
+    elif "assets" in m and "liabilities" in m:
+        b.out["working_capital"] = m["assets"] - m["liabilities"]
+        b.labels["working_capital"] = NET_ASSETS_LABEL
+        b.formulas["working_capital"] = NET_ASSETS_FORMULA
+        b.notes["working_capital"] = NET_ASSETS_FORMULA
+    else:
+        b.skipped["working_capital"] = (
+            "needs current assets and current liabilities (or total assets and liabilities)."
+        )
+    _leverage(b)
+
+
+def _leverage(b: _Builder) -> None:
+    m = b.m
+    if "liabilities" not in m or ("equity" not in m and "assets" not in m):
+        b.skipped["debt_to_equity_ratio"] = "needs total liabilities and equity (or total assets)."
+        return
+    equity = m["equity"] if "equity" in m else m["assets"] - m["liabilities"]
+    with np.errstate(all="ignore"):
+        ratio = m["liabilities"] / equity.where(equity != 0)
+    bad = (equity <= 0) | (ratio.abs() > NOT_MEANINGFUL_LEVERAGE)
+    if bad.any():
+        months = [f"{d:%b %Y}" for d in m.index[bad]]
+        b.skipped["debt_to_equity_ratio"] = (
+            f"not meaningful: equity is negative or near zero in {len(months)} month(s) "
+            f"({', '.join(months[:3])}{', ...' if len(months) > 3 else ''}), where the ratio "
+            "explodes or flips sign."
+        )
+        return
+    b.out["debt_to_equity_ratio"] = ratio.where(np.isfinite(ratio))
+
+
+def _ratios(b: _Builder) -> None:
+    m = b.m
+    if "profit" in b.out:
+        b.out["profit_margin"] = safe_divide(b.out["profit"], m["revenue"]) * 100
+    else:
+        b.skipped["profit_margin"] = "needs profit (or expenses)."
+    if "expenses" in b.out:
+        b.out["expense_ratio"] = safe_divide(b.out["expenses"], m["revenue"]) * 100
+    else:
+        b.skipped["expense_ratio"] = "needs the expenses column(s)."
+    previous = m["revenue"].shift(1)
+    b.out["growth_rate"] = safe_divide(m["revenue"] - previous, previous.abs()) * 100
+    b.notes["growth_rate"] = "Forecast derived from the revenue forecast and its bounds."
+
+
 def compute_kpis(monthly: pd.DataFrame) -> KpiFrame:
     """Compute every KPI the columns allow; the others are listed in ``skipped`` with a reason."""
-    days = _days_in_month(monthly.index)
-    out: dict[str, pd.Series] = {}
-    skipped: dict[str, str] = {}
-    notes: dict[str, str] = {}
-
-    def put(metric: str, needs: tuple[str, ...], compute: Callable[[], pd.Series]) -> None:
-        reason = _need(monthly, *needs)
-        if reason:
-            skipped[metric] = reason
-        else:
-            out[metric] = compute()
-
-    m = monthly
-    put("revenue", ("revenue",), lambda: m["revenue"])
-    put("expenses", ("expenses",), lambda: m["expenses"])
-    if "profit" in m:
-        out["profit"] = m["profit"]
-    else:
-        put("profit", ("revenue", "expenses"), lambda: m["revenue"] - m["expenses"])
-        if "profit" in out:
-            notes["profit"] = "No profit column: profit = revenue − expenses."
-    put("cashflow", ("cashflow",), lambda: m["cashflow"])
-    put("dso", ("ar", "revenue"), lambda: safe_divide(m["ar"], m["revenue"]) * days)
-    put("dpo", ("ap", "expenses"), lambda: safe_divide(m["ap"], m["expenses"]) * days)
-    if "dpo" in out:
-        notes["dpo"] = "Expenses stand in for cost of goods sold."
-    if "dso" in out and "dpo" in out:
-        ccc = out["dso"] - out["dpo"]
-        if "inventory" in m and "expenses" in m:
-            ccc = ccc + safe_divide(m["inventory"], m["expenses"]) * days
-        else:
-            notes["cash_conversion_cycle"] = "No inventory column: DIO taken as 0 (DSO − DPO)."
-        out["cash_conversion_cycle"] = ccc
-    else:
-        skipped["cash_conversion_cycle"] = "needs both DSO and DPO."
-    put("ar", ("ar",), lambda: m["ar"])
-    put("ap", ("ap",), lambda: m["ap"])
-    put("working_capital", ("assets", "liabilities"), lambda: m["assets"] - m["liabilities"])
-    if "working_capital" in out:
-        notes["working_capital"] = (
-            "Approximated as total assets − total liabilities (no current split in the export)."
-        )
-    if "profit" in out:
-        out["profit_margin"] = safe_divide(out["profit"], m["revenue"]) * 100
-    else:
-        skipped["profit_margin"] = "needs profit (or expenses)."
-    put("expense_ratio", ("expenses",), lambda: safe_divide(m["expenses"], m["revenue"]) * 100)
-    put(
-        "debt_to_equity_ratio",
-        ("assets", "liabilities"),
-        lambda: safe_divide(m["liabilities"], m["assets"] - m["liabilities"]),
+    builder = _Builder(monthly)
+    for step in (_flows, _working_capital_days, _positions, _ratios):
+        step(builder)
+    values = pd.DataFrame(
+        {k: builder.out[k] for k in METRICS if k in builder.out}, index=monthly.index
+    ).astype("float64")
+    # A ratio of a huge amount over a vanishing one overflows even after a safe division.
+    values = values.where(np.isfinite(values.to_numpy()))
+    return KpiFrame(
+        values=values,
+        skipped={k: builder.skipped[k] for k in METRICS if k in builder.skipped},
+        notes=builder.notes,
+        labels=builder.labels,
+        formulas=builder.formulas,
     )
-    previous = m["revenue"].shift(1)
-    out["growth_rate"] = safe_divide(m["revenue"] - previous, previous.abs()) * 100
-    notes["growth_rate"] = "Forecast derived from the revenue forecast and its bounds."
-    values = pd.DataFrame({k: out[k] for k in METRICS if k in out}, index=monthly.index)
-    return KpiFrame(values=values.astype("float64"), skipped=skipped, notes=notes)

@@ -205,7 +205,13 @@ def _quality_alerts(body: dict[str, Any]) -> list[Alert]:
                 )
             )
     future = int(body["metadata"].get("future_months") or 0)
+    data_alerts = body["metadata"].get("data_alerts") or []
+    for alert in data_alerts:
+        out.append(Alert(alert["severity"], alert["metric"], alert["title"], alert["detail"], None))
+    covered = {a["detail"] for a in data_alerts}
     for warning in body["metadata"]["warnings"]:
+        if warning in covered:
+            continue
         # Data dated after today means a wrong date column or a planning file: every figure,
         # the trailing-12-month totals included, describes months that have not happened.
         high = future > 0 and "in the future" in warning
@@ -249,16 +255,15 @@ def _story(body: dict[str, Any]) -> tuple[str, list[str]]:
     ahead = sum(p["predicted"] for p in revenue) if revenue else None
     n = len(history)
     year_ago = sum(history[n - 12 : n - 12 + horizon] or [0]) if n >= 12 else None
-    basis = (
-        "year over year"
-        if meta.get("growth_rate_basis") == "year_over_year"
-        else "in the latest month"
+    yoy = kpis.get("revenue_growth_yoy")
+    growth, basis = (
+        (yoy, "year over year") if yoy is not None else (kpis["growth_rate"], "month over month")
     )
     period = f"in the 12 months to {meta['data_end_date'][:7]}"
     headline = (
         f"Revenue reached {format_value(kpis['total_revenue'], 'currency')} {period} "
-        f"({kpis['growth_rate']:+.1f}% {basis})"
-        if kpis["growth_rate"] is not None
+        f"({growth:+.1f}% {basis})"
+        if growth is not None
         else f"Revenue reached {format_value(kpis['total_revenue'], 'currency')} {period}"
     )
     if ahead is not None and year_ago:
@@ -270,8 +275,11 @@ def _story(body: dict[str, Any]) -> tuple[str, list[str]]:
     else:
         headline += "."
     points = []
-    if kpis.get("profit_margin") is not None:
-        points.append(f"Profit margin over the last 12 months: {kpis['profit_margin']:.1f}%.")
+    margin_12m = kpis.get("profit_margin_12m", kpis.get("profit_margin"))
+    if margin_12m is not None:
+        points.append(f"Profit margin over the last 12 months: {margin_12m:.1f}%.")
+    if kpis.get("profit_margin") is not None and "profit_margin_12m" in kpis:
+        points.append(f"Profit margin in the latest month: {kpis['profit_margin']:.1f}%.")
     if kpis.get("cashflow") is not None:
         points.append(
             f"Operations generated {format_value(kpis['cashflow'], 'currency')} of cash "

@@ -9,10 +9,12 @@ import math
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import numpy as np
 import pandas as pd
 
 from . import __version__
+from .checks import plausibility_alerts
+from .headline import headline_kpis, kpi_cards, kpi_definitions
+from .horizon import max_supported_horizon
 from .kpis import METRIC_INFO, METRIC_INPUTS
 from .models import FAMILY_LABELS
 from .narratives import build_narratives
@@ -163,69 +165,6 @@ def _was_filled(filled: pd.DataFrame, metric: str, month: pd.Timestamp) -> bool:
     return bool(filled.loc[month, inputs].any()) if inputs else False
 
 
-def headline_kpis(values: pd.DataFrame, health: dict[str, Any]) -> dict[str, float | None]:
-    """The replaced system's `kpis`: trailing-12-month totals and latest-month positions."""
-    last12 = values.tail(12)
-    prior12 = values.iloc[-24:-12] if len(values) >= 24 else None
-
-    def col(name: str) -> pd.Series:
-        return values[name] if name in values else pd.Series(np.nan, index=values.index)
-
-    revenue_12 = float(last12["revenue"].sum())
-    profit_12 = float(last12["profit"].sum()) if "profit" in values else math.nan
-    growth = (
-        (revenue_12 / float(prior12["revenue"].sum()) - 1) * 100
-        if prior12 is not None
-        else float(col("growth_rate").iloc[-1])
-    )
-    smapes = [
-        h["backtest_smape"]
-        for h in health.values()
-        if h.get("backtest_smape") is not None and h["unit"] == "currency"
-    ]
-    accuracy = max(0.0, 100 - float(np.median(smapes))) if smapes else math.nan
-    return {
-        "total_revenue": _num(revenue_12),
-        "total_expenses": _num(last12["expenses"].sum() if "expenses" in values else math.nan),
-        "profit_margin": _num(profit_12 / revenue_12 * 100 if revenue_12 else math.nan),
-        "cashflow": _num(last12["cashflow"].sum() if "cashflow" in values else math.nan),
-        "growth_rate": _num(growth),
-        **{
-            name: _num(col(name).iloc[-1])
-            for name in (
-                "dso",
-                "dpo",
-                "cash_conversion_cycle",
-                "working_capital",
-                "debt_to_equity_ratio",
-            )
-        },
-        "forecast_accuracy": _num(accuracy),
-    }
-
-
-def _cards(values: pd.DataFrame, chart: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    cards = {}
-    for metric in values.columns:
-        series = values[metric].dropna()
-        if series.empty:
-            continue
-        latest = float(series.iloc[-1])
-        previous = float(series.iloc[-2]) if len(series) > 1 else math.nan
-        nxt = chart.get(metric) or [{}]
-        cards[metric] = {
-            "label": METRIC_INFO[metric].label,
-            "unit": METRIC_INFO[metric].unit,
-            "formula": METRIC_INFO[metric].formula,
-            "period": _day(series.index[-1]),
-            "value": _num(latest),
-            "previous": _num(previous),
-            "change": _num(latest - previous),
-            "next_forecast": nxt[0].get("predicted"),
-        }
-    return cards
-
-
 def _timing(analysis: Analysis, comparison: dict[str, Any] | None) -> dict[str, Any]:
     results = analysis.results.values()
     origin = min((r.started for r in results if r.started), default=0.0)
@@ -251,12 +190,61 @@ def _timing(analysis: Analysis, comparison: dict[str, Any] | None) -> dict[str, 
     }
 
 
+def _alerts(analysis: Analysis) -> list[dict[str, Any]]:
+    """Data alerts: ingest's (per-transaction balances) and the KPIs' plausibility, one each."""
+    prep = analysis.prepared
+    alerts = [*prep.data.summary.alerts, *plausibility_alerts(prep.data.monthly, prep.kpis)]
+    unique: dict[str, dict[str, Any]] = {}
+    for alert in alerts:
+        unique.setdefault(alert["detail"], alert)
+    return list(unique.values())
+
+
+def _metadata(analysis: Analysis) -> dict[str, Any]:
+    prep = analysis.prepared
+    values, summary = prep.kpis.values, prep.data.summary
+    alerts = _alerts(analysis)
+    warnings = list(dict.fromkeys([*summary.warnings, *(a["detail"] for a in alerts)]))
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data_start_date": _day(values.index[0]),
+        "data_end_date": _day(values.index[-1]),
+        "months": len(values),
+        "source_files": summary.source_files,
+        "column_mapping": summary.column_mapping,
+        "ignored_columns": summary.ignored_columns,
+        "mapping_decisions": [d.to_dict() for d in summary.mapping_decisions],
+        "unused_amount_columns": summary.doubts,
+        "date_order": summary.date_orders,
+        "encodings": summary.encodings,
+        "unread_rows": {
+            name: [{"reason": why, "lines": list(lines)} for why, lines in parts]
+            for name, parts in summary.unread_rows.items()
+        },
+        "entity_columns": summary.entity_columns,
+        "balance_basis": summary.balance_basis,
+        "ingest_summary": summary.lines(),
+        "warnings": warnings,
+        "data_alerts": alerts,
+        "horizon_months": prep.horizon,
+        "max_horizon_months": max_supported_horizon(len(values)),
+        "interval_level": prep.level,
+        "kpi_period": "last 12 months (totals, profit_margin_12m, revenue_growth_yoy) and "
+        "latest month (positions, profit_margin, growth_rate)",
+        "kpi_definitions": kpi_definitions(prep.kpis),
+        "metric_definitions": {m: prep.kpis.formula(m) for m in METRICS},
+        "growth_rate_basis": "month_over_month",
+        "future_months": summary.future_months,
+        "version": __version__,
+    }
+
+
 def build_report(
     analysis: Analysis, mode: Mode, comparison: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The whole report as a JSON-safe dict; the narrative is the only part that depends on mode."""
     prep = analysis.prepared
-    values, summary = prep.kpis.values, prep.data.summary
+    values = prep.kpis.values
     chart: dict[str, list[dict[str, Any]]] = {}
     bands: dict[str, list[dict[str, Any]]] = {}
     health: dict[str, Any] = {}
@@ -267,6 +255,7 @@ def build_report(
         chart[metric], bands[metric] = _forecast_rows(result, prep.level) if result else ([], [])
         series = values[metric] if metric in values else pd.Series(dtype="float64")
         health[metric] = _health(metric, result, prep.kpis.skipped.get(metric), series)
+        health[metric]["formula"] = prep.kpis.formula(metric)
         if metric in prep.kpis.notes:
             health[metric]["notes"] = [prep.kpis.notes[metric], *health[metric]["notes"]]
         history[metric] = [
@@ -279,25 +268,9 @@ def build_report(
             if not pd.isna(v)
         ]
     core = {
-        "metadata": {
-            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "data_start_date": _day(values.index[0]),
-            "data_end_date": _day(values.index[-1]),
-            "months": len(values),
-            "source_files": summary.source_files,
-            "column_mapping": summary.column_mapping,
-            "ignored_columns": summary.ignored_columns,
-            "ingest_summary": summary.lines(),
-            "warnings": summary.warnings,
-            "horizon_months": prep.horizon,
-            "interval_level": prep.level,
-            "kpi_period": "last 12 months (totals) and latest month (positions)",
-            "growth_rate_basis": "year_over_year" if len(values) >= 24 else "month_over_month",
-            "future_months": summary.future_months,
-            "version": __version__,
-        },
+        "metadata": _metadata(analysis),
         "kpis": headline_kpis(values, health),
-        "kpi_cards": _cards(values, chart),
+        "kpi_cards": kpi_cards(prep.kpis, chart),
         "forecast_chart": chart,
         "forecast_bands": bands,
         "history": history,

@@ -9,10 +9,13 @@ __all__ = [
     "DEFAULT_HORIZON",
     "DEFAULT_LEVEL",
     "EXECUTOR_KINDS",
+    "INPUT_LIMITS",
     "LEVELS",
+    "MAX_AMOUNT",
     "METRICS",
     "MODES",
     "ExecutorKind",
+    "InputLimits",
     "Level",
     "Mode",
     "RunSettings",
@@ -28,6 +31,9 @@ LEVELS: Final[tuple[Level, ...]] = (80, 95)
 DEFAULT_HORIZON: Final = 3
 DEFAULT_LEVEL: Final[Level] = 95
 MAX_HORIZON: Final = 12
+MAX_AMOUNT: Final = 1e15
+"""Larger amounts are read as unreadable: no monthly figure is a quadrillion, and sums of such
+values overflow to infinity."""
 
 # The 14 forecasts, in the order the report and the dashboard show them.
 METRICS: Final[tuple[str, ...]] = (
@@ -69,3 +75,22 @@ class RunSettings:
             raise ValueError(f"executor must be one of {', '.join(EXECUTOR_KINDS)}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """What one upload may hold; each limit is named in the one-line error that enforces it.
+
+    The file size matches the server's upload cap (``.streamlit/config.toml``); the others keep
+    every accept-or-refuse decision linear in the file's size and well under 30 s."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_files: int = 20
+    max_line_chars: int = 100_000
+    max_field_chars: int = 10_000
+    max_columns: int = 500
+    max_rows: int = 2_000_000
+    max_unread_rows: int = 5
+
+
+INPUT_LIMITS: Final = InputLimits()

@@ -99,10 +99,12 @@ def test_seed_messy_export_is_refused_for_having_6_months(seed_dir: Path) -> Non
     with pytest.raises(DataValidationError) as caught:
         ingest_one(data, "messy_financial_data.csv")
 
+    # June's income cell is empty: the history ends where revenue ends, and the message says so.
     message = str(caught.value)
-    assert "Only 6 month(s)" in message
+    assert "Only 5 month(s)" in message
+    assert "Jan 2024 to May 2024" in message
+    assert "the file covers 6 months, but 1 of them have no revenue" in message
     assert "at least 12 months" in message
-    assert "Jan 2024 to Jun 2024" in message
 
 
 @pytest.fixture(scope="module")
@@ -128,19 +130,22 @@ def test_seed_comprehensive_daily_rows_become_every_month_without_gaps(comprehen
         assert extra in result.summary.ignored_columns
 
 
-def test_seed_comprehensive_sums_flows_and_keeps_last_balance(comprehensive) -> None:
+def test_seed_comprehensive_sums_flows_and_sums_each_regions_last_balance(comprehensive) -> None:
     data, result = comprehensive
     revenue: dict[str, float] = defaultdict(float)
-    last_ar: dict[str, tuple[str, float]] = {}
+    last_ar: dict[tuple[str, str], tuple[str, float]] = {}
     for row in csv.DictReader(io.StringIO(data.decode())):
         month = row["Transaction Date"][:7]
         revenue[month] += float(row["Sales Revenue"])
-        if month not in last_ar or row["Transaction Date"] >= last_ar[month][0]:
-            last_ar[month] = (row["Transaction Date"], float(row["Accounts Receivable"]))
+        key = (month, row["Region"])
+        if key not in last_ar or row["Transaction Date"] >= last_ar[key][0]:
+            last_ar[key] = (row["Transaction Date"], float(row["Accounts Receivable"]))
 
     for month in ("2020-01", "2021-06", "2024-02"):
+        company_ar = sum(ar for (m, _), (_, ar) in last_ar.items() if m == month)
         assert result.monthly.loc[f"{month}-01", "revenue"] == pytest.approx(revenue[month])
-        assert result.monthly.loc[f"{month}-01", "ar"] == last_ar[month][1]
+        assert result.monthly.loc[f"{month}-01", "ar"] == pytest.approx(company_ar)
+    assert "one reading per region and date" in result.summary.balance_basis["ar"]
 
 
 def test_generated_company_export_gives_60_months_with_inventory(company_csv: Path) -> None:
@@ -193,15 +198,19 @@ def test_header_is_recognised(header: str, canonical: str) -> None:
     assert ignored == {}
 
 
-@pytest.mark.parametrize("header", [
-    "Notes", "Employee Cost", "Capital Expenditure", "Accounts Receivable Aging",
-    "Transaction Type", "Quarter",
+@pytest.mark.parametrize(("header", "why"), [
+    ("Notes", "not a column the forecasts use"),
+    ("Transaction Type", "not a column the forecasts use"),
+    ("Quarter", "not a column the forecasts use"),
+    ("Employee Cost", "closest meaning expenses, not taken: one cost line"),
+    ("Capital Expenditure", "closest meaning expenses, not taken: capital spending"),
+    ("Accounts Receivable Aging", "closest meaning accounts receivable, not taken: an aging"),
 ])
-def test_unrelated_header_is_ignored_not_misread(header: str) -> None:
+def test_unrelated_header_is_ignored_not_misread(header: str, why: str) -> None:
     # Capital expenditure is not operating expenses; receivables aging is not receivables.
     mapping, ignored = guess_mapping([header])
     assert mapping == {}
-    assert ignored == {header: "not a column the forecasts use"}
+    assert ignored[header].startswith(why)
 
 
 def test_second_column_for_the_same_meaning_is_ignored_with_the_reason() -> None:
@@ -435,7 +444,15 @@ def test_mostly_missing_column_is_skipped_with_a_reason() -> None:
 def test_mostly_missing_revenue_is_refused() -> None:
     rows = [[d, r if i < 5 else ""] for i, (d, r) in enumerate(monthly_rows())]
     with pytest.raises(DataValidationError,
-                       match="Revenue is missing in most months: only 5 of 14 months"):
+                       match=r"Only 5 month.*the file covers 14 months, but 9 of them have no "
+                             r"revenue"):
+        ingest_one(csv_bytes(["Date", "Revenue"], rows))
+
+
+def test_revenue_with_gaps_in_most_months_is_refused() -> None:
+    rows = [[d, r if i % 3 == 0 else ""] for i, (d, r) in enumerate(monthly_rows())]
+    with pytest.raises(DataValidationError,
+                       match="Revenue is missing in most months: only 5 of 13 months"):
         ingest_one(csv_bytes(["Date", "Revenue"], rows))
 
 
@@ -586,3 +603,40 @@ def test_future_months_are_counted() -> None:
     rows = monthly_rows(14, start=f"{pd.Timestamp.today().year + 1}-01-01")
     result = ingest_one(csv_bytes(["Date", "Revenue"], rows))
     assert result.summary.future_months == 14
+
+
+# --- found by the hostile-file probe: silent losses and crashes --------------------------------
+
+
+def test_infinity_as_an_amount_is_missing_and_said() -> None:
+    rows = monthly_rows()
+    rows[4][1] = "inf"
+    rows[6][1] = "1e400"
+    result = ingest_one(csv_bytes(["Date", "Revenue"], rows))
+    assert np.isfinite(result.monthly["revenue"]).all()
+    assert result.summary.unreadable_values == {"revenue": 2}
+    assert result.summary.filled_months == {"revenue": ["May 2023", "Jul 2023"]}
+    assert "2 revenue value(s) in export.csv are infinite or beyond ±1e15" in " ".join(
+        result.summary.warnings)
+
+
+@pytest.mark.parametrize("marks", [("$", "¥"), ("€", "USD "), ("£", "$")])
+def test_revenue_in_two_currencies_is_refused(marks: tuple[str, str]) -> None:
+    rows = [[d, f"{marks[i % 2]}{r:,}"] for i, (d, r) in enumerate(monthly_rows())]
+    rows = [[d, f'"{v}"'] for d, v in rows]
+    with pytest.raises(DataValidationError, match=r"'Revenue' in export\.csv mixes currencies"):
+        ingest_one(csv_bytes(["Date", "Revenue"], rows))
+
+
+def test_another_column_in_two_currencies_is_left_out_with_the_reason() -> None:
+    rows = [[d, r, f"{'$' if i % 2 else '¥'}{r // 2}"] for i, (d, r) in enumerate(monthly_rows())]
+    result = ingest_one(csv_bytes(["Date", "Revenue", "Expenses"], rows))
+    assert "expenses" not in result.monthly
+    assert "mixes currencies" in result.summary.skipped_columns["expenses"]
+    assert result.monthly["revenue"].iloc[-1] == 1130
+
+
+def test_a_file_name_is_one_clean_line_in_every_message() -> None:
+    with pytest.raises(DataValidationError) as caught:
+        ingest_one(b"", "q3\nexport\x07.csv")
+    assert str(caught.value).startswith("q3 export?.csv is empty")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import METRICS, SourceFile, compute_kpis, ingest
+from forecasting import METRIC_INFO, METRICS, SourceFile, compute_kpis, ingest
 
 # February 2023 has 28 days, March 31: day-based KPIs must differ for the same balances.
 FEB_MAR = pd.DatetimeIndex(["2023-02-01", "2023-03-01"], name="month")
@@ -89,9 +89,13 @@ def test_division_by_zero_gives_missing_never_zero_or_infinity() -> None:
     values = compute_kpis(zeros).values
 
     for metric in ("dso", "dpo", "cash_conversion_cycle", "profit_margin", "expense_ratio",
-                   "debt_to_equity_ratio", "growth_rate"):
+                   "growth_rate"):
         assert values[metric].isna().all(), metric
     assert not np.isinf(values.to_numpy()).any()
+    # Zero equity: debt to equity is not a number to forecast, and the reason names the months.
+    assert "debt_to_equity_ratio" not in values
+    assert compute_kpis(zeros).skipped["debt_to_equity_ratio"].startswith(
+        "not meaningful: equity is negative or near zero in 2 month(s) (Feb 2023, Mar 2023)")
     assert values["working_capital"].tolist() == [0.0, 0.0]  # a subtraction, not a division
 
 
@@ -117,7 +121,10 @@ def test_missing_columns_skip_their_metrics_with_a_reason() -> None:
     assert result.skipped["dso"] == "needs the ar column(s)."
     assert result.skipped["dpo"] == "needs the ap and expenses column(s)."
     assert result.skipped["cash_conversion_cycle"] == "needs both DSO and DPO."
-    assert result.skipped["working_capital"] == "needs the assets and liabilities column(s)."
+    assert result.skipped["working_capital"] == (
+        "needs current assets and current liabilities (or total assets and liabilities).")
+    assert result.skipped["debt_to_equity_ratio"] == (
+        "needs total liabilities and equity (or total assets).")
     assert result.skipped["profit_margin"] == "needs profit (or expenses)."
     assert set(result.values.columns) | set(result.skipped) == set(METRICS)
 
@@ -134,3 +141,46 @@ def test_seed_sample_latest_month_kpis(sample_csv_bytes: bytes) -> None:
     assert latest["working_capital"] == 315_000
     assert latest["debt_to_equity_ratio"] == pytest.approx(340_000 / 315_000)
     assert latest["growth_rate"] == pytest.approx((250_000 / 225_000 - 1) * 100)
+
+
+# --- one meaning per name -------------------------------------------------------------------
+
+
+def test_working_capital_is_current_assets_minus_current_liabilities_when_present() -> None:
+    split = FULL.assign(current_assets=[1800.0, 1900.0], current_liabilities=[900.0, 1200.0])
+    result = compute_kpis(split)
+    assert result.values["working_capital"].tolist() == [900.0, 700.0]
+    assert result.label("working_capital") == "Working capital"
+    assert "working_capital" not in result.notes
+
+
+def test_working_capital_from_totals_only_is_labelled_net_assets() -> None:
+    result = compute_kpis(FULL)
+    assert result.values["working_capital"].tolist() == [3000.0, 2600.0]
+    assert result.label("working_capital") == "Net assets (assets − liabilities)"
+    assert "no current split in the data" in result.formula("working_capital")
+
+
+def test_cost_of_goods_sold_is_added_to_expenses_and_drives_dpo() -> None:
+    with_cogs = FULL.drop(columns=["profit"]).assign(cogs=[300.0, 330.0])
+    values = compute_kpis(with_cogs).values
+    assert values["expenses"].tolist() == [900.0, 990.0]  # operating 600 + COGS 300
+    assert values["profit"].tolist() == [100.0, 110.0]
+    assert values["dpo"].tolist() == pytest.approx([200 / 300 * 28, 330 / 330 * 31])
+
+
+def test_leverage_uses_the_equity_column_when_the_export_has_one() -> None:
+    values = compute_kpis(FULL.assign(equity=[2500.0, 2500.0])).values
+    assert values["debt_to_equity_ratio"].tolist() == pytest.approx([2000 / 2500, 2600 / 2500])
+
+
+def test_growth_and_margin_are_monthly_and_say_so() -> None:
+    assert METRIC_INFO["growth_rate"].label == "Revenue growth (month over month)"
+    assert METRIC_INFO["profit_margin"].label == "Profit margin (month)"
+
+
+def test_seed_sample_working_capital_is_net_assets(sample_csv_bytes: bytes) -> None:
+    result = compute_kpis(ingest([SourceFile("sample.csv", sample_csv_bytes)]).monthly)
+    # December 2024: total assets 655,000, total liabilities 340,000, no current split.
+    assert result.values.loc["2024-12-01", "working_capital"] == 655_000 - 340_000
+    assert result.label("working_capital").startswith("Net assets")

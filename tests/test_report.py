@@ -114,16 +114,55 @@ def test_kpis_are_the_last_12_months_of_the_export(body: dict[str, Any],
     profit = [float(r["Net Profit"]) for r in rows]
     kpis = body["kpis"]
 
+    # The replaced system's keys stay; the second basis of growth and margin has its own key.
     assert set(kpis) == {
         "total_revenue", "total_expenses", "profit_margin", "cashflow", "growth_rate", "dso",
         "dpo", "cash_conversion_cycle", "working_capital", "debt_to_equity_ratio",
-        "forecast_accuracy"}
+        "forecast_accuracy", "revenue_growth_yoy", "revenue_growth_mom", "profit_margin_12m",
+        "profit_margin_latest_month"}
     assert kpis["total_revenue"] == sum(revenue[12:]) == 2_185_000
-    assert kpis["growth_rate"] == pytest.approx((sum(revenue[12:]) / sum(revenue[:12]) - 1) * 100)
-    assert kpis["profit_margin"] == pytest.approx(sum(profit[12:]) / sum(revenue[12:]) * 100)
+    assert kpis["revenue_growth_yoy"] == pytest.approx(
+        (sum(revenue[12:]) / sum(revenue[:12]) - 1) * 100)
+    assert kpis["profit_margin_12m"] == pytest.approx(sum(profit[12:]) / sum(revenue[12:]) * 100)
     assert kpis["working_capital"] == 655_000 - 340_000
     assert kpis["dso"] == pytest.approx(80_000 / 250_000 * 31)
     assert 0 < kpis["forecast_accuracy"] <= 100
+
+
+def test_growth_and_margin_mean_the_same_on_card_json_and_narrative(
+        sample_report: dict[str, Any], sample_csv_bytes: bytes) -> None:
+    body = sample_report["full_analysis_report"]
+    revenue = [float(r["Sales Revenue"]) for r in seed_rows(sample_csv_bytes)]
+    december_margin = 84_000 / 250_000 * 100
+    kpis, cards = body["kpis"], body["kpi_cards"]
+
+    assert kpis["growth_rate"] == kpis["revenue_growth_mom"] == pytest.approx(
+        (revenue[-1] / revenue[-2] - 1) * 100)
+    assert cards["growth_rate"]["value"] == pytest.approx(kpis["growth_rate"])
+    assert "month over month" in cards["growth_rate"]["label"]
+    assert kpis["profit_margin"] == kpis["profit_margin_latest_month"] == pytest.approx(
+        december_margin)
+    assert cards["profit_margin"]["value"] == pytest.approx(december_margin)
+    assert "(month)" in cards["profit_margin"]["label"]
+    story = with_mode(sample_report, "financial_storyteller")["full_analysis_report"]
+    insights = " ".join(story["narratives"]["analyst_insights"])
+    assert f"over the last 12 months: {kpis['profit_margin_12m']:.1f}%" in insights
+    assert f"in the latest month: {december_margin:.1f}%" in insights
+    definitions = body["metadata"]["kpi_definitions"]
+    assert set(definitions) == set(kpis)
+    assert "latest month" in definitions["growth_rate"]
+    assert "12 months" in definitions["revenue_growth_yoy"]
+
+
+def test_working_capital_without_a_current_split_says_net_assets(body: dict[str, Any]) -> None:
+    # The seed sample has total assets and liabilities only.
+    card = body["kpi_cards"]["working_capital"]
+    assert card["label"] == "Net assets (assets − liabilities)"
+    assert "no current split in the data" in card["formula"]
+    assert "no current split in the data" in body["model_health_report"]["working_capital"][
+        "formula"]
+    assert "no current split in the data" in body["metadata"]["kpi_definitions"][
+        "working_capital"]
 
 
 def test_metadata_describes_the_run(body: dict[str, Any]) -> None:

@@ -1,0 +1,118 @@
+"""Plausibility alerts a finance user needs before signing off: days outside 1–365, negative or
+near-zero equity, margins beyond ±100%, a month of revenue ten times its neighbours, zero-revenue
+months — each naming the months and the numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting import SourceFile, compute_kpis, ingest
+from forecasting.checks import plausibility_alerts
+
+MONTHS = pd.date_range("2023-01-01", periods=24, freq="MS")
+
+
+def monthly(**columns: list[float] | np.ndarray) -> pd.DataFrame:
+    base = {"revenue": np.linspace(10_000, 13_000, 24), "expenses": np.full(24, 6_000.0)}
+    return pd.DataFrame({**base, **columns}, index=MONTHS, dtype="float64")
+
+
+def alerts_for(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
+    return {a["title"]: a for a in plausibility_alerts(frame, compute_kpis(frame))}
+
+
+def test_a_sensible_company_raises_no_alert() -> None:
+    frame = monthly(ar=np.linspace(15_000, 19_000, 24), ap=np.full(24, 4_000.0),
+                    assets=np.full(24, 90_000.0), liabilities=np.full(24, 40_000.0))
+    assert alerts_for(frame) == {}
+
+
+def test_dso_under_a_day_says_the_column_may_hold_transactions() -> None:
+    frame = monthly(ar=np.full(24, 120.0))  # 120 of receivables against 10,000+ of sales
+    alert = alerts_for(frame)["DSO is implausible"]
+    dso = 120 / 13_000 * 31
+    assert alert["severity"] == "medium"
+    assert "in 24 of 24 months" in alert["detail"]
+    assert f"{dso:.1f} days in Dec 2024" in alert["detail"]
+    assert "per-transaction amounts" in alert["detail"]
+
+
+def test_dpo_over_a_year_is_flagged() -> None:
+    frame = monthly(ap=np.full(24, 6_000.0 * 13))  # 13 months of expenses unpaid
+    assert "more than a year" in alerts_for(frame)["DPO is implausible"]["detail"]
+
+
+@pytest.mark.parametrize(("liabilities", "months"), [
+    (np.full(24, 60_000.0), "24 month(s) (Jan 2023, Feb 2023, Mar 2023, ...)"),  # negative
+    (np.r_[np.full(20, 40_000.0), np.full(4, 49_999.9)], "4 month(s) (Sep 2024"),  # near zero
+])
+def test_negative_or_near_zero_equity_makes_leverage_not_meaningful(liabilities: np.ndarray,
+                                                                    months: str) -> None:
+    frame = monthly(assets=np.full(24, 50_000.0), liabilities=liabilities)
+    kpis = compute_kpis(frame)
+    assert "debt_to_equity_ratio" not in kpis.values
+    assert months in kpis.skipped["debt_to_equity_ratio"]
+    alert = alerts_for(frame)["Debt to equity is not meaningful"]
+    assert alert["severity"] == "high"
+    assert "neither shown nor forecast" in alert["detail"]
+
+
+def test_margins_beyond_100_percent_are_flagged_with_their_months() -> None:
+    expenses = np.full(24, 6_000.0)
+    expenses[[4, 9]] = 30_000.0  # costs in the wrong unit in two months
+    frame = monthly(expenses=expenses)
+    detail = alerts_for(frame)["Expense ratio beyond ±100%"]["detail"]
+    assert "in 2 month(s) (May 2023, Oct 2023" in detail
+    assert "Profit margin beyond ±100%" in alerts_for(frame)
+
+
+def test_a_month_ten_times_its_neighbours_is_flagged() -> None:
+    revenue = np.linspace(10_000, 13_000, 24)
+    revenue[7] *= 12  # a cumulative figure pasted into August
+    detail = alerts_for(monthly(revenue=revenue))[
+        "A month of revenue far above its neighbours"]["detail"]
+    neighbours = (revenue[6] + revenue[8]) / 2
+    assert detail.startswith(f"Revenue in Aug 2023 is {revenue[7] / neighbours:.0f}×")
+
+
+def test_zero_revenue_months_are_named() -> None:
+    revenue = np.linspace(10_000, 13_000, 24)
+    revenue[[2, 3]] = 0.0
+    detail = alerts_for(monthly(revenue=revenue))["Months without revenue"]["detail"]
+    assert detail.startswith("Revenue is zero in 2 month(s) (Mar 2023, Apr 2023)")
+
+
+def test_a_late_starting_column_starts_late_and_is_not_filled_backwards() -> None:
+    months = pd.date_range("2022-01-31", periods=24, freq="ME")
+    lines = ["Date,Revenue,Accounts Receivable"] + [
+        f"{m:%Y-%m-%d},{1000 + i},{'' if i < 8 else 1500 + i}" for i, m in enumerate(months)]
+    result = ingest([SourceFile("late.csv", ("\n".join(lines) + "\n").encode())])
+    ar = result.monthly["ar"]
+    assert ar.iloc[:8].isna().all()  # never the first reading copied backwards
+    assert ar.iloc[8] == 1508
+    assert not result.filled["ar"].any()
+    assert "Accounts receivable starts in Sep 2022, 8 month(s) after revenue" in " ".join(
+        result.summary.lines())
+    dso = compute_kpis(result.monthly).values["dso"]
+    assert dso.first_valid_index() == pd.Timestamp("2022-09-01")
+
+
+def test_a_column_that_stops_early_is_left_out_with_the_reason() -> None:
+    months = pd.date_range("2022-01-31", periods=24, freq="ME")
+    lines = ["Date,Revenue,Cash Flow"] + [
+        f"{m:%Y-%m-%d},{1000 + i},{'' if i >= 20 else 300}" for i, m in enumerate(months)]
+    result = ingest([SourceFile("stops.csv", ("\n".join(lines) + "\n").encode())])
+    assert "cashflow" not in result.monthly
+    assert result.summary.skipped_columns["cashflow"].startswith(
+        "it stops in Aug 2023, 4 month(s) before the data ends")
+
+
+def test_zero_revenue_in_the_prior_year_gives_no_year_over_year_growth() -> None:
+    from forecasting.headline import headline_kpis
+
+    revenue = np.r_[np.zeros(12), np.linspace(500, 600, 12)]
+    kpis = headline_kpis(compute_kpis(monthly(revenue=revenue)).values, {})
+    assert kpis["revenue_growth_yoy"] is None  # once a ZeroDivisionError after all fitting
+    assert kpis["total_revenue"] == pytest.approx(revenue[12:].sum())

@@ -104,9 +104,8 @@ def sample_run(sample_csv_bytes: bytes) -> SampleRun:
     prepared = prepare([SourceFile(SAMPLE_NAME, sample_csv_bytes)], horizon=3, level=95)
     progress: list[tuple[MetricResult, int, int]] = []
     with one_blas_thread():
-        analysis = analyse(prepared, None, "sequential", 1,
-                           on_result=lambda result, done, total: progress.append(
-                               (result, done, total)))
+        analysis = analyse(prepared, on_result=lambda result, done, total: progress.append(
+            (result, done, total)))
     return SampleRun(prepared, analysis, progress)
 
 

@@ -130,6 +130,8 @@ def compare(
         "pool_start_s": round(pool.start_seconds, 4),
         "pool_warm_s": round(pool.ping_seconds(), 4),
         "identical": forecasts_identical(seq_results, par_results),
+        # Which processes ran each side: pool workers, never the caller (a dashboard server).
+        "sequential_workers": sorted({r.worker for r in seq_results.values()}),
         "per_metric": {
             m: {
                 "seconds": round(r.seconds, 4),

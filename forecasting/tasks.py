@@ -136,6 +136,7 @@ class _Run:
 
     def _submit(self, task: Task, attempt: int) -> TaskOutcome | None:
         now = time.time()
+        kind: Outcome
         try:
             if isinstance(self.executor, WorkerPool):
                 future = self.executor.submit_limited(task.time_limit, task.fn, *task.args)
@@ -144,13 +145,21 @@ class _Run:
                 future = self.executor.submit(task.fn, *task.args)
                 limit = task.time_limit
                 deadline = time.monotonic() + limit if limit is not None else float("inf")
-        except (BrokenExecutor, RuntimeError) as exc:  # broken or shut down: nothing can run
-            reason = f"no worker could run it: {first_line(exc)}"
-            outcome = TaskOutcome(task.key, "unavailable", None, reason, now, now, 0, attempt)
-            _log(outcome)
-            return outcome
-        self.flights[future] = _Flight(task, attempt, now, deadline)
-        return None
+        except PoolUnavailable as exc:
+            kind, reason = "unavailable", f"no worker could run it: {first_line(exc)}"
+        except BrokenExecutor:  # a standard process pool breaks for good when a worker dies
+            kind, reason = "died", (
+                "worker died: a worker process stopped unexpectedly and this process pool "
+                "cannot run more jobs"
+            )
+        except RuntimeError as exc:  # shut down
+            kind, reason = "unavailable", f"no worker could run it: {first_line(exc)}"
+        else:
+            self.flights[future] = _Flight(task, attempt, now, deadline)
+            return None
+        outcome = TaskOutcome(task.key, kind, None, reason, now, now, 0, attempt)
+        _log(outcome)
+        return outcome
 
     def _timeout(self) -> float | None:
         soonest = min((f.deadline for f in self.flights.values()), default=float("inf"))

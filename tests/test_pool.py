@@ -137,7 +137,7 @@ def test_workers_that_can_never_start_fail_the_tasks_with_the_reason() -> None:
     pool = WorkerPool(1, initializer=int, initargs=("not a number",))
     try:
         assert not pool.usable
-        with pytest.raises(PoolUnavailable, match="could not start.*invalid literal"):
+        with pytest.raises(PoolUnavailable, match=r"could not start.*invalid literal"):
             pool.submit(abs, -1)
     finally:
         pool.shutdown()

@@ -1,5 +1,5 @@
-"""Jobs over executors: sequential, threads and a real process pool give the same forecasts;
-one bad job or one dead worker never takes the batch down."""
+"""Metric jobs over executors: in-process, threads and the real worker pool give the same
+forecasts; a bad series, a dead worker or a stuck job never takes the other metrics down."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import ForecastJob, MetricResult, WarmPool, make_process_pool, run_jobs
+from forecasting import ForecastJob, MetricResult, WorkerPool, make_worker_pool, run_jobs
 from forecasting.runner import run_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_blas_thread")]
@@ -37,8 +38,8 @@ def sequential(sample_analysis) -> dict[str, MetricResult]:
 
 
 @pytest.fixture(scope="module")
-def process_pool() -> Iterator[Any]:
-    pool = make_process_pool(2)
+def process_pool() -> Iterator[WorkerPool]:
+    pool = make_worker_pool(2)
     yield pool
     pool.shutdown(wait=True, cancel_futures=True)
 
@@ -80,6 +81,13 @@ class DiesOnDelivery:
         return (pickle.loads, (pickle.dumps(self.series, protocol),))
 
 
+class StuckOnDelivery:
+    """A series whose unpickling never ends in the worker, like a fit that never converges."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (time.sleep, (3600,))
+
+
 # --- the same numbers on every executor -----------------------------------------------------
 
 
@@ -100,7 +108,7 @@ def test_progress_is_reported_once_per_metric_in_order(sample_run) -> None:
 
 def test_threads_give_the_sequential_forecasts(jobs, sequential) -> None:
     with ThreadPoolExecutor(2) as executor:
-        results = {r.metric: r for r in run_jobs(jobs, executor)}
+        results = {r.metric: r for r in run_jobs(jobs, executor, max_in_flight=2)}
 
     assert set(results) == set(SUBSET)
     for metric in SUBSET:
@@ -141,50 +149,71 @@ def test_run_job_never_raises() -> None:
     assert result.started <= result.finished
 
 
-# --- a worker that dies ---------------------------------------------------------------------
+# --- a worker that dies or hangs ---------------------------------------------------------------
 
 
-def test_a_dead_worker_is_replaced_and_its_jobs_rerun(jobs, sequential) -> None:
+def test_a_job_whose_worker_dies_once_is_retried_alone_and_gives_its_forecast(
+        jobs, sequential, process_pool) -> None:
     revenue = next(job for job in jobs if job.metric == "revenue")
     killer = ForecastJob("revenue", DiesOnDelivery(revenue.series, times=1), 3, 95)
-    others = [job for job in jobs if job.metric == "ar"]
-    pool = WarmPool(1)
-    try:
-        results = list(pool.run([killer, *others]))
-    finally:
-        pool.shutdown()
+    others = [job for job in jobs if job.metric in ("ar", "dso")]
+    results = list(run_jobs([killer, *others], process_pool))
 
-    assert pool.rebuilds == 1
-    assert sorted(r.metric for r in results) == ["ar", "revenue"]
+    assert killer.series.deliveries == 2, "delivered once, died, delivered again"
+    assert [r.metric for r in results][-1] == "revenue", "retried after the others finished"
+    retry = results[-1]
+    assert retry.started >= max(r.finished for r in results[:-1]) - 0.05, "retried alone"
     by_metric = {r.metric: r for r in results}
-    for metric in ("revenue", "ar"):
+    for metric in ("revenue", "ar", "dso"):
         assert_same_forecast(by_metric[metric], sequential[metric])
 
 
-def test_a_job_that_kills_every_worker_fails_instead_of_hanging(jobs) -> None:
+def test_a_job_that_kills_every_worker_fails_with_worker_died_and_the_others_complete(
+        jobs, sequential, process_pool) -> None:
     killer = ForecastJob("revenue", DiesOnDelivery(jobs[0].series, times=99), 3, 95)
-    pool = make_process_pool(1, warm=False)
-    try:
+    others = [job for job in jobs if job.metric in ("ar", "dso")]
+    results = {r.metric: r for r in run_jobs([killer, *others], process_pool)}
+
+    assert killer.series.deliveries == 2, "retried once, not forever"
+    assert results["revenue"].status == "failed"
+    assert results["revenue"].reason.startswith("worker died: the process computing it stopped "
+                                                "unexpectedly (exit code 1), also when retried")
+    assert results["revenue"].selection is None
+    for metric in ("ar", "dso"):
+        assert_same_forecast(results[metric], sequential[metric])
+    assert process_pool.submit(os.getpid).result(60), "the pool still serves"
+
+
+def test_a_stuck_job_fails_at_its_time_limit_and_the_others_complete(
+        jobs, sequential, process_pool) -> None:
+    stuck = ForecastJob("revenue", StuckOnDelivery(), 3, 95)
+    others = [job for job in jobs if job.metric in ("ar", "dso")]
+    before = set(process_pool.worker_states())
+    results = {r.metric: r for r in run_jobs([stuck, *others], process_pool, time_limit=8)}
+
+    assert results["revenue"].status == "failed"
+    assert results["revenue"].reason.startswith("took longer than 8 s, its time limit; it was "
+                                                "stopped and its worker process replaced")
+    for metric in ("ar", "dso"):
+        assert_same_forecast(results[metric], sequential[metric])
+    stopped = results["revenue"].worker
+    assert stopped in before
+    deadline = time.monotonic() + 60
+    while stopped in process_pool.worker_states() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stopped not in process_pool.worker_states(), "the stuck worker is replaced"
+    assert process_pool.submit(os.getpid).result(60) != stopped
+
+
+def test_a_broken_standard_process_pool_fails_the_job_instead_of_hanging(jobs) -> None:
+    """Any executor works: a standard pool breaks as a whole when a worker dies; the runner
+    reports the job and returns."""
+    killer = ForecastJob("revenue", DiesOnDelivery(jobs[0].series, times=99), 3, 95)
+    with ProcessPoolExecutor(1) as pool:
         results = list(run_jobs([killer], pool))
-    finally:
-        pool.shutdown(wait=True)
 
     assert [(r.metric, r.status) for r in results] == [("revenue", "failed")]
-    assert results[0].reason == "a worker process died while fitting"
-
-
-def test_warm_pool_recovers_on_the_next_run_after_its_workers_died(jobs) -> None:
-    killer = ForecastJob("revenue", DiesOnDelivery(jobs[0].series, times=99), 3, 95)
-    pool = WarmPool(1)
-    try:
-        first = list(pool.run([killer]))  # dies, rebuilt once, dies again: the pool is broken
-        assert [r.status for r in first] == ["failed"]
-        assert pool.rebuilds == 1
-        second = list(pool.run([jobs[0]]))  # e.g. the next dashboard run on the cached pool
-    finally:
-        pool.shutdown()
-
-    assert [r.status for r in second] == ["ok"]
+    assert results[0].reason.startswith("worker died")
 
 
 def test_in_process_run_uses_one_blas_thread_from_the_first_run() -> None:

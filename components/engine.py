@@ -22,13 +22,12 @@ from forecasting import (
     RunSettings,
     SourceFile,
     WorkerPool,
-    analyse,
     build_report,
     make_worker_pool,
-    open_backend,
     prepare,
 )
 from forecasting.logging_setup import configure_logging
+from forecasting.pipeline import forecast
 from forecasting.settings import MODES, server_pool_size
 
 __all__ = ["cached_prepare", "files_key", "forecast_report", "get_pool"]
@@ -108,7 +107,6 @@ def _run_report(
         bar.progress(done / total, text=f"{mark} {result.metric} ({done} of {total})")
 
     pool = get_pool() if settings.executor in ("processes", "sequential") else None
-    with open_backend(settings, pool) as backend:
-        analysis = analyse(_prepared, backend, _on_result, _expected_seconds)
+    analysis = forecast(_prepared, settings, pool, _on_result, _expected_seconds)
     slot.empty()
     return build_report(analysis, MODES[0])

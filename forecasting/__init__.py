@@ -11,7 +11,7 @@ from .errors import DataValidationError, ForecastingError, ModelError
 from .executors import Backend, open_backend
 from .ingest import IngestResult, IngestSummary, SourceFile, ingest
 from .kpis import METRIC_INFO, compute_kpis
-from .pipeline import Analysis, Prepared, analyse, prepare, source_files_from_paths
+from .pipeline import Analysis, Prepared, analyse, forecast, prepare, source_files_from_paths
 from .pool import WorkerPool
 from .report import build_report, dumps, forecasts_csv, loads, with_comparison, with_mode
 from .runner import ForecastJob, MetricResult, make_worker_pool, run_jobs
@@ -42,6 +42,7 @@ __all__ = [
     "build_report",
     "compute_kpis",
     "dumps",
+    "forecast",
     "forecasts_csv",
     "ingest",
     "loads",

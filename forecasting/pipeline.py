@@ -7,14 +7,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .executors import IN_PROCESS, Backend
+from .executors import IN_PROCESS, Backend, open_backend
 from .ingest import IngestResult, SourceFile, ingest
 from .kpis import KpiFrame, compute_kpis
 from .logging_setup import logger
+from .pool import WorkerPool
 from .runner import ForecastJob, MetricResult, run_jobs
-from .settings import METRICS
+from .settings import METRICS, RunSettings
 
-__all__ = ["Analysis", "Prepared", "RunTiming", "analyse", "build_jobs", "prepare"]
+__all__ = ["Analysis", "Prepared", "RunTiming", "analyse", "build_jobs", "forecast", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,19 @@ def analyse(
         f"{total - failed} of {total} metrics forecast in {wall:.2f} s"
     )
     return Analysis(prepared, results, RunTiming(backend.kind, backend.workers, wall))
+
+
+def forecast(
+    prepared: Prepared,
+    settings: RunSettings,
+    pool: WorkerPool | None = None,
+    on_result: Callable[[MetricResult, int, int], None] | None = None,
+    expected_seconds: Mapping[str, float] | None = None,
+) -> Analysis:
+    """``analyse`` on the executor ``settings`` choose; ``pool`` is a server's shared pool (the
+    process and sequential choices run on it, at most ``settings.workers`` jobs at once)."""
+    with open_backend(settings, pool) as backend:
+        return analyse(prepared, backend, on_result, expected_seconds)
 
 
 def source_files_from_paths(paths: Sequence[str]) -> list[SourceFile]:

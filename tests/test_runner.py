@@ -7,8 +7,6 @@ import os
 import pickle
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import ForecastJob, MetricResult, WorkerPool, make_worker_pool, run_jobs
+from forecasting import ForecastJob, MetricResult, WorkerPool, run_jobs
 from forecasting.runner import run_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_blas_thread")]
@@ -37,11 +35,9 @@ def sequential(sample_analysis) -> dict[str, MetricResult]:
     return {metric: sample_analysis.results[metric] for metric in SUBSET}
 
 
-@pytest.fixture(scope="module")
-def process_pool() -> Iterator[WorkerPool]:
-    pool = make_worker_pool(2)
-    yield pool
-    pool.shutdown(wait=True, cancel_futures=True)
+@pytest.fixture
+def process_pool(worker_pool: WorkerPool) -> WorkerPool:
+    return worker_pool
 
 
 def assert_same_forecast(a: MetricResult, b: MetricResult) -> None:
@@ -79,13 +75,6 @@ class DiesOnDelivery:
         if self.deliveries <= self.times:
             return (os._exit, (1,))
         return (pickle.loads, (pickle.dumps(self.series, protocol),))
-
-
-class StuckOnDelivery:
-    """A series whose unpickling never ends in the worker, like a fit that never converges."""
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        return (time.sleep, (3600,))
 
 
 # --- the same numbers on every executor -----------------------------------------------------
@@ -182,27 +171,6 @@ def test_a_job_that_kills_every_worker_fails_with_worker_died_and_the_others_com
     for metric in ("ar", "dso"):
         assert_same_forecast(results[metric], sequential[metric])
     assert process_pool.submit(os.getpid).result(60), "the pool still serves"
-
-
-def test_a_stuck_job_fails_at_its_time_limit_and_the_others_complete(
-        jobs, sequential, process_pool) -> None:
-    stuck = ForecastJob("revenue", StuckOnDelivery(), 3, 95)
-    others = [job for job in jobs if job.metric in ("ar", "dso")]
-    before = set(process_pool.worker_states())
-    results = {r.metric: r for r in run_jobs([stuck, *others], process_pool, time_limit=8)}
-
-    assert results["revenue"].status == "failed"
-    assert results["revenue"].reason.startswith("took longer than 8 s, its time limit; it was "
-                                                "stopped and its worker process replaced")
-    for metric in ("ar", "dso"):
-        assert_same_forecast(results[metric], sequential[metric])
-    stopped = results["revenue"].worker
-    assert stopped in before
-    deadline = time.monotonic() + 60
-    while stopped in process_pool.worker_states() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert stopped not in process_pool.worker_states(), "the stuck worker is replaced"
-    assert process_pool.submit(os.getpid).result(60) != stopped
 
 
 def test_a_broken_standard_process_pool_fails_the_job_instead_of_hanging(jobs) -> None:

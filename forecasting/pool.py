@@ -57,8 +57,11 @@ class WorkerDied(RuntimeError):
         return (type(self), (self.pid, self.exitcode))
 
 
-class TaskTimedOut(TimeoutError):
-    """The task ran past its time limit; its worker was killed and replaced."""
+class TaskTimedOut(RuntimeError):
+    """The task ran past its time limit; its worker was killed and replaced.
+
+    Not a ``TimeoutError``: that is what ``future.result(timeout=...)`` raises when the caller's
+    own wait runs out, which says nothing about the task."""
 
     def __init__(self, limit: float, pid: int) -> None:
         super().__init__(f"took longer than {limit:g} s; worker process {pid} was replaced")

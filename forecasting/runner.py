@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
@@ -154,18 +155,28 @@ def run_jobs(
     A job that fails for any reason (its series, a dead worker, its time limit) comes back
     ``failed`` with the reason; the other jobs are never affected.
     """
-    from threadpoolctl import threadpool_limits
-
-    # In-process and thread runs fit in this process: with more BLAS threads than cores the
-    # threads spin against each other (the seed sample took 92 s instead of 16 s on a busy
-    # 2-core box). scipy loads its own BLAS on import, so import it before limiting.
-    _import_model_libraries()
     tasks = job_tasks(jobs, time_limit, expected_seconds)
-    with threadpool_limits(1):
+    with _one_blas_thread_here(executor):
         for outcome in run_tasks(tasks, executor, max_in_flight=max_in_flight):
             result = _as_result(outcome)
             _log(result)
             yield result
+
+
+@contextmanager
+def _one_blas_thread_here(executor: Executor | None) -> Iterator[None]:
+    """In-process and thread runs fit in this process: with more BLAS threads than cores the
+    threads spin against each other (the seed sample took 92 s instead of 16 s on a busy 2-core
+    box). scipy loads its own BLAS on import, so import it before limiting. Runs on processes
+    leave this process alone: a server need not even load the model libraries."""
+    if executor is not None and not isinstance(executor, ThreadPoolExecutor):
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    _import_model_libraries()
+    with threadpool_limits(1):
+        yield
 
 
 def _log(result: MetricResult) -> None:

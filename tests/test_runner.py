@@ -3,10 +3,12 @@ forecasts; a bad series, a dead worker or a stuck job never takes the other metr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import subprocess
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import ForecastJob, MetricResult, WorkerPool, run_jobs
+from forecasting import (
+    ForecastJob,
+    MetricResult,
+    RunSettings,
+    WorkerPool,
+    analyse,
+    open_backend,
+    run_jobs,
+)
 from forecasting.runner import run_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_blas_thread")]
@@ -80,21 +90,6 @@ class DiesOnDelivery:
 # --- the same numbers on every executor -----------------------------------------------------
 
 
-def test_sequential_results_carry_this_process_and_their_timing(sequential) -> None:
-    for result in sequential.values():
-        assert result.worker == os.getpid()
-        assert 0 < result.started < result.finished
-        assert result.family_seconds
-
-
-def test_progress_is_reported_once_per_metric_in_order(sample_run) -> None:
-    dones = [done for _, done, _ in sample_run.progress]
-    assert dones == list(range(1, 15))
-    assert {total for _, _, total in sample_run.progress} == {14}
-    assert {result.metric for result, _, _ in sample_run.progress} == \
-        set(sample_run.analysis.results)
-
-
 def test_threads_give_the_sequential_forecasts(jobs, sequential) -> None:
     with ThreadPoolExecutor(2) as executor:
         results = {r.metric: r for r in run_jobs(jobs, executor, max_in_flight=2)}
@@ -105,17 +100,27 @@ def test_threads_give_the_sequential_forecasts(jobs, sequential) -> None:
         assert results[metric].worker == os.getpid()  # threads stay in this process
 
 
-def test_process_pool_gives_the_sequential_forecasts_on_two_workers(
-        jobs, sequential, process_pool) -> None:
-    results = {r.metric: r for r in run_jobs(jobs, process_pool)}
+def test_a_settings_run_on_the_pool_gives_the_sequential_forecasts_with_progress_here(
+        sample_prepared, sequential, process_pool) -> None:
+    """What the page does: its settings through open_backend onto the shared pool. Progress
+    arrives in the calling thread (the page's progress bar can only be advanced from there),
+    once per metric, as each finishes."""
+    prepared = dataclasses.replace(
+        sample_prepared, jobs=[j for j in sample_prepared.jobs if j.metric in SUBSET])
+    calls: list[tuple[str, int, int, int]] = []
+    with open_backend(RunSettings(executor="processes", workers=2), process_pool) as backend:
+        analysis = analyse(prepared, backend, lambda result, done, total: calls.append(
+            (result.metric, done, total, threading.get_ident())))
 
-    assert set(results) == set(SUBSET)
+    assert [(done, total) for _, done, total, _ in calls] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert {metric for metric, *_ in calls} == set(SUBSET) == set(analysis.results)
+    assert {thread for *_, thread in calls} == {threading.get_ident()}
     for metric in SUBSET:
-        assert_same_forecast(results[metric], sequential[metric])
-        assert results[metric].started < results[metric].finished
-    workers = {r.worker for r in results.values()}
-    assert len(workers) == 2
+        assert_same_forecast(analysis.results[metric], sequential[metric])
+    workers = {r.worker for r in analysis.results.values()}
+    assert len(workers) == 2, "four jobs, two idle workers: both take one at once"
     assert os.getpid() not in workers
+    assert process_pool.usable, "a run on the server's pool leaves it open for the next"
 
 
 def test_garbage_series_fail_with_a_reason_while_the_others_succeed(jobs, process_pool) -> None:
@@ -130,12 +135,6 @@ def test_garbage_series_fail_with_a_reason_while_the_others_succeed(jobs, proces
     for metric in ("all_missing", "three_months"):
         assert results[metric].selection is None
         assert results[metric].worker not in (0, os.getpid())
-
-
-def test_run_job_never_raises() -> None:
-    result = run_job(garbage_jobs()[1])
-    assert result.status == "failed"
-    assert result.started <= result.finished
 
 
 # --- a worker that dies or hangs ---------------------------------------------------------------

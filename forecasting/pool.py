@@ -19,134 +19,44 @@ import multiprocessing
 import os
 import pickle
 import shutil
-import signal
 import sys
 import tempfile
 import threading
 import time
-import types
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import BrokenExecutor, Executor, Future
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Final, Literal
 
 from .errors import first_line
 from .logging_setup import logger
+from .worker_process import (
+    PoolUnavailable,
+    TaskTimedOut,
+    WorkerDied,
+    exit_text,
+    kill_worker,
+    plain_main,
+    worker_main,
+)
 
-__all__ = ["PoolUnavailable", "TaskTimedOut", "WorkerDied", "WorkerPool", "plain_main"]
+__all__ = [
+    "PoolUnavailable",
+    "TaskTimedOut",
+    "WorkerDied",
+    "WorkerPool",
+    "exit_text",
+    "plain_main",
+]
 
 # A worker that cannot get through its set-up this many times in a row, with no worker becoming
 # ready in between, means the environment is broken: stop trying and fail the queued tasks.
 _MAX_START_FAILURES: Final = 5
 _STOP_GRACE_S: Final = 5.0
-_MAIN_LOCK: Final = threading.Lock()
-
-
-class WorkerDied(RuntimeError):
-    """The worker process running the task stopped: killed, crashed or out of memory."""
-
-    def __init__(self, pid: int, exitcode: int | None) -> None:
-        super().__init__(f"worker process {pid} stopped unexpectedly ({exit_text(exitcode)})")
-        self.pid, self.exitcode = pid, exitcode
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.pid, self.exitcode))
-
-
-class TaskTimedOut(RuntimeError):
-    """The task ran past its time limit; its worker was killed and replaced.
-
-    Not a ``TimeoutError``: that is what ``future.result(timeout=...)`` raises when the caller's
-    own wait runs out, which says nothing about the task."""
-
-    def __init__(self, limit: float, pid: int) -> None:
-        super().__init__(f"took longer than {limit:g} s; worker process {pid} was replaced")
-        self.limit, self.pid = limit, pid
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.limit, self.pid))
-
-
-class PoolUnavailable(BrokenExecutor):
-    """No worker process can be started, or the pool was shut down before the task ran."""
-
-
-def exit_text(exitcode: int | None) -> str:
-    """A process's end in words: 'killed by SIGKILL', 'exit code 3'."""
-    if exitcode is None:
-        return "still running"
-    if exitcode < 0:
-        with suppress(ValueError):
-            return f"killed by {signal.Signals(-exitcode).name}"
-        return f"killed by signal {-exitcode}"
-    return f"exit code {exitcode}"
-
-
-@contextmanager
-def plain_main() -> Iterator[None]:
-    """Hide a Streamlit page from the processes started inside this block.
-
-    While a page runs, Streamlit installs it as ``sys.modules["__main__"]``; forkserver and spawn
-    children (and the forkserver itself) would re-run it as ``__mp_main__`` and die while
-    bootstrapping. Started while a plain empty module stands in for ``__main__``, they import only
-    what they need. The lock keeps two threads' swaps from interleaving; the page is put back
-    unless Streamlit installed another script meanwhile.
-    """
-    with _MAIN_LOCK:
-        original = sys.modules.get("__main__")
-        stand_in = types.ModuleType("__main__")
-        sys.modules["__main__"] = stand_in
-        try:
-            yield
-        finally:
-            if original is not None and sys.modules.get("__main__") is stand_in:
-                sys.modules["__main__"] = original
-
-
-def _send(conn: Connection, message: tuple[Any, ...]) -> None:
-    try:
-        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # an unpicklable result or exception: say so instead
-        reason = f"the result could not be sent back: {first_line(exc, with_type=True)}"
-        data = pickle.dumps(("error", RuntimeError(reason)), pickle.HIGHEST_PROTOCOL)
-    conn.send_bytes(data)
-
-
-def _worker_main(
-    conn: Connection,
-    tmpdir: str,
-    initializer: Callable[..., object] | None,
-    initargs: tuple[Any, ...],
-) -> None:
-    """A worker's life: set up, say ready, then run one task at a time until told to stop."""
-    # Its own process group, so a kill for a time limit also reaches Stan's child process.
-    os.setpgrp()
-    os.environ["TMPDIR"] = tmpdir
-    tempfile.tempdir = tmpdir
-    try:
-        if initializer is not None:
-            initializer(*initargs)
-    except BaseException as exc:
-        _send(conn, ("failed", first_line(exc, with_type=True)))
-        return
-    _send(conn, ("ready", os.getpid()))
-    while True:
-        try:
-            payload = conn.recv_bytes()
-        except (EOFError, OSError):
-            return  # the pool is gone
-        if not payload:
-            return  # asked to stop
-        try:
-            fn, args, kwargs = pickle.loads(payload)
-            reply: tuple[Any, ...] = ("done", fn(*args, **kwargs))
-        except BaseException as exc:  # the task's own failure goes back to its submitter
-            reply = ("error", exc)
-        _send(conn, reply)
 
 
 @dataclass(eq=False)
@@ -180,20 +90,9 @@ class _Shared:
     processes: dict[int, Any] = field(default_factory=dict)
 
 
-def _kill(process: Any) -> None:
-    """Kill a worker and its children (its process group); before it has made its group, itself."""
-    if process.exitcode is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        with suppress(ProcessLookupError):
-            process.kill()
-
-
 def _cleanup_at_exit(shared: _Shared) -> None:
     for process in list(shared.processes.values()):
-        _kill(process)
+        kill_worker(process)
     shutil.rmtree(shared.root, ignore_errors=True)
 
 
@@ -350,7 +249,7 @@ class WorkerPool(Executor):
         tmpdir = tempfile.mkdtemp(prefix=f"worker-{slot}-", dir=self._shared.root)
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
-            target=_worker_main,
+            target=worker_main,
             args=(child, tmpdir, self._initializer, self._initargs),
             name=f"forecast-worker-{slot}",
             daemon=True,
@@ -472,7 +371,7 @@ class WorkerPool(Executor):
                 continue
             item, worker.item = worker.item, None
             worker.state = "stopping"
-            _kill(worker.process)
+            kill_worker(worker.process)
             limit = item.time_limit or 0.0
             logger.bind(event="task_timeout", pid=worker.pid, limit=limit).warning(
                 f"a task passed its {limit:g} s limit; killing worker process {worker.pid}"
@@ -497,7 +396,7 @@ class WorkerPool(Executor):
         stop_by = time.monotonic() + _STOP_GRACE_S
         for worker in workers:
             worker.process.join(max(0.0, stop_by - time.monotonic()))
-            _kill(worker.process)
+            kill_worker(worker.process)
             worker.process.join(1.0)
             worker.conn.close()
             if worker.item is not None:

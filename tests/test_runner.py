@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ from forecasting import (
     RunSettings,
     WorkerPool,
     analyse,
+    build_report,
+    dumps,
+    loads,
     open_backend,
     run_jobs,
 )
@@ -170,6 +174,39 @@ def test_a_job_that_kills_every_worker_fails_with_worker_died_and_the_others_com
     for metric in ("ar", "dso"):
         assert_same_forecast(results[metric], sequential[metric])
     assert process_pool.submit(os.getpid).result(60), "the pool still serves"
+
+
+class StuckOnDelivery:
+    """A series whose unpickling never ends in the worker, like a fit that never converges."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (time.sleep, (3600,))
+
+
+def test_a_stuck_metric_fails_at_the_time_limit_and_the_report_completes(
+        sample_prepared, sequential, process_pool) -> None:
+    jobs = [dataclasses.replace(j, series=StuckOnDelivery()) if j.metric == "revenue" else j
+            for j in sample_prepared.jobs if j.metric in ("revenue", "ar", "dso")]
+    prepared = dataclasses.replace(sample_prepared, jobs=jobs)
+    before = set(process_pool.worker_states())
+    with open_backend(RunSettings(time_limit=6), process_pool) as backend:
+        analysis = analyse(prepared, backend)
+    report = loads(dumps(build_report(analysis, "finance_guardian")))["full_analysis_report"]
+
+    health = report["model_health_report"]
+    assert health["revenue"]["status"] == "failed"
+    assert health["revenue"]["reason"] == (
+        "took longer than 6 s, its time limit; it was stopped and its worker process replaced")
+    assert report["forecast_chart"]["revenue"] == []
+    for metric in ("ar", "dso"):
+        assert health[metric]["status"] == "ok"
+        assert_same_forecast(analysis.results[metric], sequential[metric])
+    stopped = analysis.results["revenue"].worker
+    assert stopped in before
+    deadline = time.monotonic() + 60
+    while stopped in process_pool.worker_states() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stopped not in process_pool.worker_states(), "the stuck worker is replaced"
 
 
 def test_a_broken_standard_process_pool_fails_the_job_instead_of_hanging(jobs) -> None:

@@ -58,9 +58,14 @@ class Company:
     data: bytes
 
 
+# What each export holds beside the date, revenue and expenses: fewer columns, fewer metrics
+# to forecast (6 or 8 jobs a session), so four sessions stay affordable in the test suite.
+EXTRA_COLUMNS = ((), ("ar",), (), ("assets", "liabilities"))
+
+
 def company(k: int) -> Company:
     """Company ``k``: its own length, start, scale (10^k), separator, headers, date format,
-    column and row order, so a report handed to the wrong session cannot pass for its own."""
+    columns and row order, so a report handed to the wrong session cannot pass for its own."""
     rng = np.random.default_rng(100 + k)
     months, scale = 26 + 2 * k, 10.0**k
     start = pd.Timestamp("2020-01-01") + pd.DateOffset(months=5 * k)
@@ -71,11 +76,11 @@ def company(k: int) -> Company:
     revenue = scale * (1000 + 12 * t + 150 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 20, months))
     expenses = revenue * (0.55 + 0.05 * k) + scale * rng.normal(0, 10, months)
     assets = scale * (5000 + 30 * t + rng.normal(0, 40, months))
-    columns = {
-        "revenue": revenue, "expenses": expenses, "profit": revenue - expenses,
-        "cashflow": (revenue - expenses) * 0.9, "ar": revenue * (1 + 0.3 * k),
-        "ap": expenses * 0.8, "assets": assets, "liabilities": assets * (0.3 + 0.1 * k),
+    every = {
+        "revenue": revenue, "expenses": expenses, "ar": revenue * (1 + 0.3 * k),
+        "assets": assets, "liabilities": assets * (0.3 + 0.1 * k),
     }
+    columns = {c: every[c] for c in ("revenue", "expenses", *EXTRA_COLUMNS[k])}
     names = HEADERS[k % 2]
     order = list(columns)
     rng.shuffle(order)
@@ -207,14 +212,17 @@ def test_four_sessions_at_once_each_get_their_own_correct_report_despite_killed_
         assert body["metadata"]["months"] == own.months
         assert body["metadata"]["data_start_date"][:7] == own.start.strftime("%Y-%m")
         health = body["model_health_report"]
-        assert {m: h["status"] for m, h in health.items()} == dict.fromkeys(METRICS, "ok"), \
-            {m: h.get("reason") for m, h in health.items() if h["status"] != "ok"}
+        attempted = {job.metric for job in analysis.prepared.jobs}
+        assert len(attempted) == (6, 8, 6, 8)[k], attempted
+        assert {m: h["status"] for m, h in health.items()} == {
+            m: "ok" if m in attempted else "skipped" for m in METRICS}, \
+            {m: h.get("reason") for m, h in health.items() if h["status"] == "failed"}
         # Money forecasts at this company's own scale (10^k): another session's would be
         # 10x off or more.
-        for metric in ("revenue", "expenses", "ar", "ap"):
+        for metric in sorted({"revenue", "expenses", "ar"} & attempted):
             last = float(analysis.prepared.kpis.values[metric].iloc[-1])
             first = body["forecast_chart"][metric][0]["predicted"]
             assert 0.5 < first / last < 2, (k, metric, first, last)
-        for metric in checked:
+        for metric in (m for m in checked if m in attempted):
             assert same_forecast(analysis.results[metric], reference(own, metric)), (k, metric)
     assert server_pool.usable and server_pool.replacements - replaced_before == 2

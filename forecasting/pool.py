@@ -115,7 +115,7 @@ class WorkerPool(Executor):
         start_method: str | None = None,
         preload: tuple[str, ...] = (),
         wait_ready: bool = True,
-        start_timeout: float = 600.0,
+        start_timeout: float = 300.0,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -127,6 +127,7 @@ class WorkerPool(Executor):
         if method == "forkserver" and preload:
             self._context.set_forkserver_preload(list(preload))
         self._initializer, self._initargs = initializer, initargs
+        self._start_timeout = start_timeout
         self._shared = _Shared(tempfile.mkdtemp(prefix="forecast-pool-"))
         weakref.finalize(self, _cleanup_at_exit, self._shared)
         self._lock = threading.Lock()
@@ -264,7 +265,10 @@ class WorkerPool(Executor):
         finally:
             child.close()
         with self._lock:
-            self._workers[slot] = _Worker(slot, process, parent, tmpdir)
+            # A set-up that never ends (a hung import, a stuck warm-up fit) counts as a failed
+            # start once this passes, so the slot is not lost for good.
+            deadline = time.monotonic() + self._start_timeout
+            self._workers[slot] = _Worker(slot, process, parent, tmpdir, deadline=deadline)
         self._shared.processes[slot] = process
 
     def _dispatch(self) -> None:
@@ -319,7 +323,7 @@ class WorkerPool(Executor):
             message = ("error", exc)
         kind = message[0]
         if kind == "ready":
-            worker.state = "idle"
+            worker.state, worker.deadline = "idle", math.inf
             self._start_failures = 0
             if sum(w.state != "starting" for w in self._workers.values()) == self.size:
                 self._ready.set()
@@ -367,6 +371,12 @@ class WorkerPool(Executor):
     def _expire(self) -> None:
         now = time.monotonic()
         for worker in list(self._workers.values()):
+            if worker.state == "starting" and worker.deadline <= now:
+                worker.start_error = (
+                    f"its set-up did not finish within {self._start_timeout:g} s"
+                )
+                worker.deadline = math.inf
+                kill_worker(worker.process)
             if worker.state != "busy" or worker.deadline > now or worker.item is None:
                 continue
             item, worker.item = worker.item, None

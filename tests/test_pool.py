@@ -77,8 +77,8 @@ def test_a_task_that_kills_its_worker_fails_alone_and_a_new_worker_takes_the_slo
         assert slow.result(WAIT) is None, "the other worker's task must finish normally"
         assert died.value.pid != busy
         wait_for(lambda: not alive(died.value.pid), "the dead worker to be gone")
+        wait_for(lambda: died.value.pid not in pool.worker_states(), "the death noticed")
         wait_for(lambda: len(pool.worker_states()) == 2, "a replacement worker")
-        assert died.value.pid not in pool.worker_states()
         assert pool.replacements == 1
         assert list(pool.map(abs, [-1, -2])) == [1, 2]
     died_events = [e for e in events if e.get("event") == "worker_died"]
@@ -97,8 +97,8 @@ def test_a_task_past_its_time_limit_is_stopped_and_its_worker_replaced(
             stuck.result(WAIT)
         assert timed_out.value.pid == pid
         wait_for(lambda: not alive(pid), "the stuck worker to be killed")
+        wait_for(lambda: pid not in pool.worker_states(), "the kill noticed")
         wait_for(lambda: len(pool.worker_states()) == 2, "a replacement worker")
-        assert pid not in pool.worker_states()
     assert any(e.get("event") == "task_timeout" and e["pid"] == pid for e in events)
 
 
@@ -142,6 +142,16 @@ def test_workers_that_can_never_start_fail_the_tasks_with_the_reason() -> None:
     finally:
         pool.shutdown()
     assert not os.path.exists(pool.temp_root)
+
+
+def test_a_set_up_that_never_ends_counts_as_a_failed_start() -> None:
+    pool = WorkerPool(1, initializer=time.sleep, initargs=(3600,), start_timeout=0.5)
+    try:
+        wait_for(lambda: not pool.usable, "the pool to give up after five hung starts")
+        with pytest.raises(PoolUnavailable, match=r"set-up did not finish within 0\.5 s"):
+            pool.submit(abs, -1)
+    finally:
+        pool.shutdown()
 
 
 def test_shutdown_without_waiting_still_runs_what_others_submitted() -> None:

@@ -243,7 +243,7 @@ class WorkerPool(Executor):
         if self._broken is not None or (self._closing and not self._queue):
             return
         for slot in range(self.size):
-            if slot not in self._workers:
+            if slot not in self._workers and self._broken is None:
                 self._start_worker(slot)
 
     def _start_worker(self, slot: int) -> None:

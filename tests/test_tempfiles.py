@@ -54,7 +54,7 @@ def one_run(run):
                                                         pool, time_limit=3)]
     return [(r.status, r.reason) for r in run_jobs([job], pool)]
 
-pool = make_worker_pool(2)
+pool = make_worker_pool(2, warm=False)  # imports Prophet (and cmdstanpy) all the same
 killed, stop = threading.Event(), threading.Event()
 hunter = threading.Thread(target=kill_mid_fit, args=(pool, killed, stop), daemon=True)
 hunter.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.engine import cached_prepare, files_key, run_report
+from components.engine import cached_prepare, files_key, forecast_report
 from components.forecast_view import forecast_group_ui, model_detail_ui
 from components.kpi_cards import kpi_cards_ui
 from components.mapping_view import data_alerts_ui, ingest_summary_ui, mapping_ui
@@ -51,15 +51,7 @@ if too_far := horizon_message(prepared.data.summary.months, settings.horizon):
     st.stop()
 
 try:
-    report = run_report(
-        key,
-        settings.horizon,
-        settings.level,
-        mapping,
-        settings.executor,
-        settings.workers,
-        prepared,
-    )
+    report = forecast_report(key, mapping, settings, prepared)
 except Exception as error:  # no traceback ever reaches the page; the message says what to try
     st.error(
         f"**The forecasts could not be computed** ({type(error).__name__}: "
@@ -93,7 +85,7 @@ with ratios:
 with details:
     model_detail_ui(body)
 with timing:
-    comparison = timing_ui(report, prepared, settings.workers, key)
+    comparison = timing_ui(report, prepared, settings, key)
 with downloads:
     # A comparison measured on this page travels in the report: it carries its own evidence.
     downloads_ui(with_comparison(report, comparison))

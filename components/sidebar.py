@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
 from forecasting import RunSettings, SourceFile
-from forecasting.settings import EXECUTOR_KINDS, LEVELS, MAX_HORIZON, MODES
+from forecasting.settings import (
+    DEFAULT_TIME_LIMIT,
+    EXECUTOR_KINDS,
+    LEVELS,
+    MAX_HORIZON,
+    MAX_TIME_LIMIT,
+    MODES,
+    server_pool_size,
+)
 
 from .texts import EXECUTOR_LABELS, HELP, MODE_LABELS, SAMPLE_NAME, SAMPLE_PATH
 
@@ -27,7 +33,7 @@ def upload_ui() -> tuple[list[SourceFile], bool]:
 
 
 def controls_ui() -> RunSettings:
-    """Mode, horizon, interval level, executor and workers."""
+    """Mode, horizon, interval level, executor, workers and the time limit per metric."""
     st.sidebar.header("Analysis")
     mode = st.sidebar.radio(
         "Narrative mode", MODES, format_func=MODE_LABELS.__getitem__, help=HELP["mode"], key="mode"
@@ -52,19 +58,28 @@ def controls_ui() -> RunSettings:
         help=HELP["executor"],
         key="executor",
     )
-    cpus = os.cpu_count() or 1
+    most = server_pool_size()
     workers = (
         st.sidebar.slider(
             "Workers",
             1,
-            cpus,
-            cpus,
+            most,
+            most,
             help=HELP["workers"],
             key="workers",
             disabled=executor == "sequential",
         )
-        if cpus > 1
+        if most > 1
         else 1
+    )
+    time_limit = st.sidebar.number_input(
+        "Time limit per metric (s)",
+        min_value=1,
+        max_value=int(MAX_TIME_LIMIT),
+        value=int(DEFAULT_TIME_LIMIT),
+        step=10,
+        help=HELP["time_limit"],
+        key="time_limit",
     )
     return RunSettings(
         mode=mode,
@@ -72,4 +87,5 @@ def controls_ui() -> RunSettings:
         level=level,
         executor=executor,
         workers=1 if executor == "sequential" else workers,
+        time_limit=float(time_limit),
     )

@@ -23,8 +23,12 @@ HELP: Final = {
     "duplicate rows are dropped. Without an upload the bundled sample is used.",
     "horizon": "How many months ahead to forecast.",
     "level": "The confidence level of the band around each forecast.",
-    "executor": "Where the 14 forecast jobs run. The process pool is kept warm between runs.",
-    "workers": "Worker processes (or threads) running jobs at the same time.",
+    "executor": "Where the 14 forecast jobs run. The process pool is kept warm between runs "
+    "and shared by everyone using this server; sequential runs one job at a time in one of its "
+    "workers.",
+    "workers": "How many of the server's worker processes (or threads) run your jobs at once.",
+    "time_limit": "A metric whose job runs longer than this is stopped (its worker process "
+    "replaced) and reported failed; the other metrics are not affected.",
     "mode": "Changes the narrative only; the forecasts are not refitted.",
 }
 GROUPS: Final = {

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from forecasting import Prepared
+from forecasting import Prepared, RunSettings
 from forecasting.bench import compare, scaling_sweep
 from forecasting.models import FAMILY_LABELS
+from forecasting.settings import server_pool_size
 
 from .charts import gantt_figure, scaling_figure
 from .engine import get_pool
@@ -94,9 +94,12 @@ def _comparison_ui(c: dict[str, Any]) -> None:
 
 
 def timing_ui(
-    report: dict[str, Any], prepared: Prepared, workers: int, key: str
+    report: dict[str, Any], prepared: Prepared, settings: RunSettings, key: str
 ) -> dict[str, Any] | None:
-    """Run the comparison on demand; returns it (kept in the session) for the report JSON."""
+    """Run the comparison on demand; returns it (kept in the session) for the report JSON.
+
+    Both runs use the server's warm pool (one job at a time, then on the chosen workers), so a
+    comparison fits nothing in the server process and other sessions keep being served."""
     body = report["full_analysis_report"]
     _this_run(body["timing"])
     if body["timing"]["workers"] > 1:
@@ -105,28 +108,32 @@ def timing_ui(
             width="stretch",
             key="gantt-run",
         )
-    workers = max(2, workers) if (os.cpu_count() or 1) > 1 else 1
     if st.button("Compare sequential vs parallel", type="primary", key="compare"):
         with st.status("Running the 14 jobs twice…", expanded=True) as status:
-            pool = get_pool(workers)
+            pool = get_pool()
+            workers = max(2, settings.workers) if pool.size > 1 else 1
             comparison = compare(
                 prepared,
                 pool,
-                repeat=1,
+                workers,
                 on_phase=lambda text: status.update(label=text.capitalize()),
+                time_limit=settings.time_limit,
             )
             status.update(label="Comparison done", state="complete", expanded=False)
         st.session_state[f"comparison-{key}"] = comparison
     comparison = st.session_state.get(f"comparison-{key}")
     if comparison:
         _comparison_ui(comparison)
-    cpus = min(os.cpu_count() or 1, 16)
-    if st.button(f"Scaling sweep: 1 to {cpus} workers", key="sweep"):
-        with st.status("Timing each pool size…", expanded=True) as status:
+    size = server_pool_size()
+    if st.button(f"Scaling sweep: 1 to {size} workers", key="sweep"):
+        with st.status("Timing each number of workers…", expanded=True) as status:
+            pool = get_pool()
             rows = scaling_sweep(
                 prepared,
-                range(1, cpus + 1),
+                pool,
+                range(1, pool.size + 1),
                 on_phase=lambda text: status.update(label=text.capitalize()),
+                time_limit=settings.time_limit,
             )
             status.update(label="Sweep done", state="complete", expanded=False)
         st.session_state[f"sweep-{key}"] = rows

@@ -12,16 +12,24 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, NoReturn
 
 from .errors import ForecastingError
+from .executors import open_backend
 from .horizon import check_horizon
 from .logging_setup import configure_logging
-from .pipeline import Analysis, analyse, prepare, source_files_from_paths
+from .pipeline import Analysis, Prepared, analyse, prepare, source_files_from_paths
+from .pool import WorkerPool
 from .report import build_report, dumps
-from .runner import MetricResult, WarmPool
-from .settings import DEFAULT_HORIZON, EXECUTOR_KINDS, MODES, RunSettings
+from .runner import MetricResult, make_worker_pool
+from .settings import (
+    DEFAULT_HORIZON,
+    DEFAULT_TIME_LIMIT,
+    EXECUTOR_KINDS,
+    MAX_TIME_LIMIT,
+    MODES,
+    RunSettings,
+)
 
 __all__ = ["main", "nothing_forecast"]
 
@@ -43,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--level", type=int, choices=(80, 95), default=95)
     report.add_argument("--executor", choices=EXECUTOR_KINDS, default="processes")
     report.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    report.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"stop a metric's job after this long and report it failed (1 to {MAX_TIME_LIMIT:g})",
+    )
     report.add_argument("--output", help="write the JSON here instead of stdout")
     report.add_argument(
         "--dask-scheduler",
@@ -64,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--sweep",
         action="store_true",
-        help="also time pools of 1..N workers (N = --workers, at most 16)",
+        help="also time 1..N of the pool's workers (N = --workers)",
     )
     bench.add_argument("--output", help="write the JSON here instead of stdout")
     return parser
@@ -89,19 +104,6 @@ def _write(text: str, output: str | None) -> None:
         print(text)
 
 
-def _dask_executor(address: str) -> Executor:
-    try:
-        import distributed
-    except ImportError:
-        raise ValueError(
-            "--dask-scheduler needs Dask: pip install 'parallel-forecasting-dashboard[dask]'"
-        ) from None
-    # pure=False: identical calls must not be merged into one task.
-    client: Any = distributed.Client  # distributed's Client is not typed
-    executor: Executor = client(address, timeout=30).get_executor(pure=False)
-    return executor
-
-
 def nothing_forecast(analysis: Analysis) -> str | None:
     """One line when no metric could be forecast (the run then exits 2, not 0), else None."""
     if any(r.status == "ok" for r in analysis.results.values()):
@@ -117,37 +119,16 @@ def _report(args: argparse.Namespace) -> int:
         level=args.level,
         executor=args.executor,
         workers=args.workers,
+        time_limit=args.time_limit,
+        dask_scheduler=args.dask_scheduler,
     )
     prepared = prepare(source_files_from_paths(args.files), settings.horizon, settings.level)
     check_horizon(len(prepared.data.monthly), settings.horizon)
     for line in [*prepared.data.summary.lines(), *prepared.data.summary.decision_lines()]:
         print(line, file=sys.stderr)
-    executor: Executor | WarmPool | None = None
-    if args.dask_scheduler:
-        executor = _dask_executor(args.dask_scheduler)
-    elif settings.executor == "processes":
-        executor = WarmPool(settings.workers)
-    elif settings.executor == "threads":
-        executor = ThreadPoolExecutor(settings.workers)
-    try:
-        analysis = analyse(
-            prepared,
-            executor,
-            "dask" if args.dask_scheduler else settings.executor,
-            1 if executor is None else settings.workers,
-            _progress,
-        )
-        comparison = None
-        if args.compare:
-            from .bench import compare
-
-            pool = executor if isinstance(executor, WarmPool) else WarmPool(settings.workers)
-            comparison = compare(prepared, pool)
-            if pool is not executor:
-                pool.shutdown()
-    finally:
-        if executor is not None:
-            executor.shutdown()
+    with open_backend(settings) as backend:
+        analysis = analyse(prepared, backend, _progress)
+        comparison = _compare(prepared, settings, backend.pool) if args.compare else None
     if (failed := nothing_forecast(analysis)) is not None:
         print(f"error: {failed}", file=sys.stderr)
         return 2
@@ -155,24 +136,33 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(
+    prepared: Prepared, settings: RunSettings, pool: WorkerPool | None
+) -> dict[str, Any]:
+    """Sequential vs parallel on the run's own warm pool, or on a pool started for it."""
+    from .bench import compare
+
+    if pool is not None and pool.size >= settings.workers:
+        return compare(prepared, pool, settings.workers, time_limit=settings.time_limit)
+    with make_worker_pool(settings.workers) as own:
+        return compare(prepared, own, settings.workers, time_limit=settings.time_limit)
+
+
 def _bench(args: argparse.Namespace) -> int:
     from .bench import compare, scaling_sweep
 
-    RunSettings(horizon=args.horizon, workers=args.workers)
-    prepared = prepare(source_files_from_paths(args.files), args.horizon, 95)
-    check_horizon(len(prepared.data.monthly), args.horizon)
+    settings = RunSettings(horizon=args.horizon, workers=args.workers)
+    prepared = prepare(source_files_from_paths(args.files), settings.horizon, 95)
+    check_horizon(len(prepared.data.monthly), settings.horizon)
 
     def phase(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)
 
     phase(f"starting a pool of {args.workers} worker(s)")
-    pool = WarmPool(args.workers)
-    try:
-        result = compare(prepared, pool, max(1, args.repeat), on_phase=phase)
-    finally:
-        pool.shutdown()
-    if args.sweep:
-        result["scaling"] = scaling_sweep(prepared, range(1, min(args.workers, 16) + 1), phase)
+    with make_worker_pool(args.workers) as pool:
+        result = compare(prepared, pool, args.workers, max(1, args.repeat), on_phase=phase)
+        if args.sweep:
+            result["scaling"] = scaling_sweep(prepared, pool, range(1, pool.size + 1), phase)
     _write(json.dumps(result, indent=2, allow_nan=False), args.output)
     return 0
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
+from .executors import IN_PROCESS, Backend, open_backend
 from .ingest import IngestResult, SourceFile, ingest
 from .kpis import KpiFrame, compute_kpis
-from .runner import ForecastJob, MetricResult, WarmPool, run_jobs
-from .settings import METRICS
+from .logging_setup import logger
+from .pool import WorkerPool
+from .runner import ForecastJob, MetricResult, run_jobs
+from .settings import METRICS, RunSettings
 
-__all__ = ["Analysis", "Prepared", "RunTiming", "analyse", "build_jobs", "prepare"]
-
-# Relative cost of a job by what it fits, for longest-first ordering before any run has been
-# timed: growth_rate refits revenue's candidates, and every job costs about the same otherwise.
-_DEFAULT_COST = {"growth_rate": 1.1}
+__all__ = ["Analysis", "Prepared", "RunTiming", "analyse", "build_jobs", "forecast", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -49,20 +47,15 @@ class Analysis:
     timing: RunTiming
 
 
-def build_jobs(
-    kpis: KpiFrame, horizon: int, level: int, expected_seconds: Mapping[str, float] | None = None
-) -> list[ForecastJob]:
-    """One job per computable metric, longest expected first so no worker idles at the end."""
-    jobs = [
+def build_jobs(kpis: KpiFrame, horizon: int, level: int) -> list[ForecastJob]:
+    """One job per computable metric, in the report's order (the runner orders them by cost)."""
+    return [
         ForecastJob("growth_rate", kpis.values["revenue"], horizon, level, derive="growth_rate")
         if metric == "growth_rate"
         else ForecastJob(metric, kpis.values[metric], horizon, level)
         for metric in METRICS
         if metric in kpis.values
     ]
-    costs = expected_seconds or _DEFAULT_COST
-    order = {metric: i for i, metric in enumerate(METRICS)}
-    return sorted(jobs, key=lambda j: (-costs.get(j.metric, 1.0), order[j.metric]))
 
 
 def prepare(
@@ -70,39 +63,67 @@ def prepare(
     horizon: int,
     level: int,
     mapping: Mapping[str, str] | None = None,
-    expected_seconds: Mapping[str, float] | None = None,
 ) -> Prepared:
     """Ingest and compute KPIs; raises DataValidationError on unusable input."""
     started = time.perf_counter()
     data = ingest(files, mapping)
     kpis = compute_kpis(data.monthly)
-    jobs = build_jobs(kpis, horizon, level, expected_seconds)
+    jobs = build_jobs(kpis, horizon, level)
     return Prepared(data, kpis, jobs, horizon, level, time.perf_counter() - started)
 
 
 def analyse(
     prepared: Prepared,
-    executor: Executor | WarmPool | None = None,
-    executor_name: str = "sequential",
-    workers: int = 1,
+    backend: Backend = IN_PROCESS,
     on_result: Callable[[MetricResult, int, int], None] | None = None,
+    expected_seconds: Mapping[str, float] | None = None,
 ) -> Analysis:
-    """Run every job (in-process without an executor), calling ``on_result(result, done, total)``
-    from this thread as each metric finishes. A WarmPool replaces a dead worker and resubmits."""
+    """Run every job on ``backend`` (``executors.open_backend``; by default here, one after
+    another), calling ``on_result(result, done, total)`` from this thread as each metric
+    finishes. ``expected_seconds`` per metric (e.g. this session's previous run) puts the
+    longest first."""
+    logger.bind(
+        event="run",
+        executor=backend.kind,
+        workers=backend.workers,
+        time_limit=backend.time_limit,
+        horizon=prepared.horizon,
+        level=prepared.level,
+        jobs=len(prepared.jobs),
+    ).info(f"forecasting {len(prepared.jobs)} metrics on {backend.kind} ({backend.workers})")
     started = time.perf_counter()
     results: dict[str, MetricResult] = {}
     total = len(prepared.jobs)
-    stream = (
-        executor.run(prepared.jobs)
-        if isinstance(executor, WarmPool)
-        else run_jobs(prepared.jobs, executor)
+    stream = run_jobs(
+        prepared.jobs,
+        backend.executor,
+        max_in_flight=backend.max_in_flight,
+        time_limit=backend.time_limit,
+        expected_seconds=expected_seconds,
     )
     for result in stream:
         results[result.metric] = result
         if on_result is not None:
             on_result(result, len(results), total)
     wall = time.perf_counter() - started
-    return Analysis(prepared, results, RunTiming(executor_name, workers, wall))
+    failed = sum(r.status != "ok" for r in results.values())
+    logger.bind(event="run_done", seconds=round(wall, 3), failed=failed).info(
+        f"{total - failed} of {total} metrics forecast in {wall:.2f} s"
+    )
+    return Analysis(prepared, results, RunTiming(backend.kind, backend.workers, wall))
+
+
+def forecast(
+    prepared: Prepared,
+    settings: RunSettings,
+    pool: WorkerPool | None = None,
+    on_result: Callable[[MetricResult, int, int], None] | None = None,
+    expected_seconds: Mapping[str, float] | None = None,
+) -> Analysis:
+    """``analyse`` on the executor ``settings`` choose; ``pool`` is a server's shared pool (the
+    process and sequential choices run on it, at most ``settings.workers`` jobs at once)."""
+    with open_backend(settings, pool) as backend:
+        return analyse(prepared, backend, on_result, expected_seconds)
 
 
 def source_files_from_paths(paths: Sequence[str]) -> list[SourceFile]:

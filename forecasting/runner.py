@@ -1,22 +1,19 @@
-"""Forecast jobs over any ``concurrent.futures.Executor``: one job per metric, results as they come.
+"""Forecast jobs: one per metric, run as generic tasks over any ``concurrent.futures.Executor``.
 
 The worker function lives here, at module level, so process pools can pickle it; jobs and results
-carry pandas/numpy data, never JSON strings.
+carry pandas/numpy data, never JSON strings. Retries, time limits and longest-first ordering are
+``tasks.run_tasks``'s; the engine's process pool is ``make_worker_pool``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 import time
-import types
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -24,17 +21,21 @@ import pandas as pd
 from .errors import first_line
 from .growth import derive_growth
 from .kpis import NON_NEGATIVE
+from .logging_setup import logger
 from .models import Forecast
+from .pool import WorkerPool
 from .selection import Selection, select_and_forecast
+from .tasks import DEFAULT_TIME_LIMIT, Task, TaskOutcome, run_tasks
 
 __all__ = [
     "ForecastJob",
     "MetricResult",
-    "WarmPool",
-    "make_process_pool",
+    "job_tasks",
+    "make_worker_pool",
     "run_job",
     "run_jobs",
     "worker_init",
+    "worker_start",
 ]
 
 _BLAS_VARS = (
@@ -44,6 +45,9 @@ _BLAS_VARS = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
+# Relative cost of a job by what it fits, for longest-first ordering before any run has been
+# timed: growth_rate refits revenue's candidates, and every job costs about the same otherwise.
+_DEFAULT_COST: Final = {"growth_rate": 1.1}
 
 
 @dataclass(frozen=True)
@@ -123,65 +127,82 @@ def _check_finite(selection: Selection) -> None:
         raise ValueError("the forecast holds non-finite numbers")
 
 
+def job_tasks(
+    jobs: Sequence[ForecastJob],
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    expected_seconds: Mapping[str, float] | None = None,
+) -> list[Task]:
+    """Each metric job as a generic task: ``run_job`` on it, its expected seconds, the limit."""
+    costs = expected_seconds or {}
+    return [
+        Task(job.metric, run_job, (job,), costs.get(job.metric, _DEFAULT_COST.get(job.metric, 1.0)),
+             time_limit)
+        for job in jobs
+    ]
+
+
 def run_jobs(
     jobs: Sequence[ForecastJob],
     executor: Executor | None = None,
-    on_broken: Callable[[], Executor] | None = None,
+    *,
+    max_in_flight: int | None = None,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    expected_seconds: Mapping[str, float] | None = None,
 ) -> Iterator[MetricResult]:
-    """Yield one result per job as each completes; in-process, one after another, without executor.
+    """Yield one result per job as each completes; in-process, one after another, without an
+    executor. Longest expected first; see ``tasks.run_tasks`` for time limits and retries.
 
-    If a worker process dies (``BrokenProcessPool`` on every pending future), ``on_broken`` is
-    called for a fresh executor and the unfinished jobs are resubmitted once; without it, or if
-    it breaks again, those metrics come back failed with the reason.
+    A job that fails for any reason (its series, a dead worker, its time limit) comes back
+    ``failed`` with the reason; the other jobs are never affected.
     """
+    tasks = job_tasks(jobs, time_limit, expected_seconds)
+    with _one_blas_thread_here(executor):
+        for outcome in run_tasks(tasks, executor, max_in_flight=max_in_flight):
+            result = _as_result(outcome)
+            _log(result)
+            yield result
+
+
+@contextmanager
+def _one_blas_thread_here(executor: Executor | None) -> Iterator[None]:
+    """In-process and thread runs fit in this process: with more BLAS threads than cores the
+    threads spin against each other (the seed sample took 92 s instead of 16 s on a busy 2-core
+    box). scipy loads its own BLAS on import, so import it before limiting. Runs on processes
+    leave this process alone: a server need not even load the model libraries."""
+    if executor is not None and not isinstance(executor, ThreadPoolExecutor):
+        yield
+        return
     from threadpoolctl import threadpool_limits
 
-    # In-process and thread runs fit in this process: with more BLAS threads than cores the
-    # threads spin against each other (the seed sample took 92 s instead of 16 s on a busy
-    # 2-core box). scipy loads its own BLAS on import, so import it before limiting.
     _import_model_libraries()
     with threadpool_limits(1):
-        yield from _stream(jobs, executor, on_broken)
+        yield
 
 
-def _stream(
-    jobs: Sequence[ForecastJob],
-    executor: Executor | None,
-    on_broken: Callable[[], Executor] | None,
-) -> Iterator[MetricResult]:
-    if executor is None:
-        for job in jobs:
-            yield run_job(job)
-        return
-    pending = list(jobs)
-    for attempt in range(2):
-        broken: list[ForecastJob] = []
-        try:
-            futures = _submit(executor, pending)
-        except BrokenProcessPool:  # a worker died while the pool sat idle between runs
-            futures, broken = {}, list(pending)
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                broken.append(job)
-            except Exception as exc:  # e.g. a Dask worker lost: the job's result says so
-                yield MetricResult(job.metric, "failed", first_line(exc, with_type=True))
-        if not broken:
-            return
-        if attempt == 0 and on_broken is not None:
-            executor, pending = on_broken(), broken
-            continue
-        for job in broken:
-            yield MetricResult(job.metric, "failed", "a worker process died while fitting")
-        return
+def _log(result: MetricResult) -> None:
+    model = result.selection.best_name if result.selection else None
+    logger.bind(
+        event="job",
+        metric=result.metric,
+        outcome=result.status,
+        seconds=round(result.seconds, 4),
+        model=model,
+        pid=result.worker,
+        reason=result.reason,
+    ).log(
+        "INFO" if result.status == "ok" else "WARNING",
+        f"{result.metric}: {result.status} in {result.seconds:.2f} s"
+        + (f" ({result.reason})" if result.reason else f", {model}"),
+    )
 
 
-def _submit(
-    executor: Executor, jobs: Iterable[ForecastJob]
-) -> dict[Future[MetricResult], ForecastJob]:
-    return {executor.submit(run_job, job): job for job in jobs}
+def _as_result(outcome: TaskOutcome) -> MetricResult:
+    if outcome.ok and isinstance(outcome.value, MetricResult):
+        return outcome.value
+    reason = outcome.reason or f"the worker returned {type(outcome.value).__name__}"
+    return MetricResult(
+        outcome.key, "failed", reason, None, outcome.started, outcome.finished, outcome.worker
+    )
 
 
 def worker_init() -> None:
@@ -206,80 +227,25 @@ def _import_model_libraries() -> None:
     import statsmodels.tsa.api  # noqa: F401
 
 
-def _warm_up(_: int) -> int:
+def _warm_up() -> None:
     """One tiny fit of each family, so Stan's model and statsmodels' code are loaded and hot."""
     index = pd.date_range("2020-01-01", periods=30, freq="MS")
     series = pd.Series(np.linspace(100, 130, 30) + 5 * np.sin(np.arange(30)), index=index)
     select_and_forecast(series, 2, 95)
-    time.sleep(0.05)  # keep this worker busy so the next warm-up task starts another process
-    return os.getpid()
 
 
-@contextmanager
-def plain_main() -> Iterator[None]:
-    """Hide a Streamlit page from starting workers.
-
-    While a page runs, Streamlit installs it as ``sys.modules["__main__"]``; forkserver and spawn
-    children would re-run it as ``__mp_main__`` and die during bootstrapping. Workers started while
-    a plain empty module stands in for ``__main__`` import only the engine.
-    """
-    original = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if original is not None:
-            sys.modules["__main__"] = original
+def worker_start() -> None:
+    """A pool worker's set-up before its first job: ``worker_init``, then one warm-up fit."""
+    worker_init()
+    _warm_up()
 
 
-def make_process_pool(
-    workers: int, start_method: str | None = None, warm: bool = True
-) -> ProcessPoolExecutor:
-    """A process pool with an explicit start method (forkserver on Linux) and warm workers."""
-    method = start_method or ("forkserver" if sys.platform.startswith("linux") else "spawn")
-    context: Any = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload(["forecasting.runner"])
-    with plain_main():
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_init)
-        if warm:
-            list(pool.map(_warm_up, range(workers)))
-    return pool
-
-
-class WarmPool:
-    """Owns one warm process pool and replaces it when a worker dies."""
-
-    def __init__(self, workers: int, start_method: str | None = None) -> None:
-        self.workers = workers
-        self.start_method = start_method
-        started = time.perf_counter()
-        self.executor = make_process_pool(workers, start_method)
-        self.start_seconds = time.perf_counter() - started
-        self.rebuilds = 0
-        # Per-metric seconds of the last run, so the next run starts the longest jobs first.
-        self.last_seconds: dict[str, float] = {}
-
-    def rebuild(self) -> ProcessPoolExecutor:
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        self.executor = make_process_pool(self.workers, self.start_method)
-        self.rebuilds += 1
-        return self.executor
-
-    def run(self, jobs: Sequence[ForecastJob]) -> Iterator[MetricResult]:
-        """Run the jobs longest-first (by the last run's times), yielding results as they finish."""
-        known = self.last_seconds
-        ordered = sorted(jobs, key=lambda j: -known.get(j.metric, 0.0)) if known else list(jobs)
-        for result in run_jobs(ordered, self.executor, on_broken=self.rebuild):
-            if result.status == "ok":
-                known[result.metric] = result.seconds
-            yield result
-
-    def ping_seconds(self) -> float:
-        """Round trip of a trivial task through the warm pool: what a warm start costs."""
-        started = time.perf_counter()
-        self.executor.submit(os.getpid).result()
-        return time.perf_counter() - started
-
-    def shutdown(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+def make_worker_pool(workers: int, *, warm: bool = True, wait_ready: bool = True) -> WorkerPool:
+    """The engine's process pool: forkserver children that preload the engine, one BLAS thread
+    each, the model libraries imported and (``warm``) one fit done before the first job."""
+    return WorkerPool(
+        workers,
+        initializer=worker_start if warm else worker_init,
+        preload=("forecasting.runner",),
+        wait_ready=wait_ready,
+    )

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Final, Literal
 
 __all__ = [
     "DEFAULT_HORIZON",
     "DEFAULT_LEVEL",
+    "DEFAULT_TIME_LIMIT",
     "EXECUTOR_KINDS",
     "INPUT_LIMITS",
     "LEVELS",
     "MAX_AMOUNT",
+    "MAX_TIME_LIMIT",
     "METRICS",
     "MODES",
+    "POOL_WORKERS_ENV",
     "ExecutorKind",
     "InputLimits",
     "Level",
     "Mode",
     "RunSettings",
+    "server_pool_size",
 ]
 
 Mode = Literal["finance_guardian", "financial_storyteller"]
@@ -34,6 +39,12 @@ MAX_HORIZON: Final = 12
 MAX_AMOUNT: Final = 1e15
 """Larger amounts are read as unreadable: no monthly figure is a quadrillion, and sums of such
 values overflow to infinity."""
+# Seconds one job (a metric's backtest, choice and final fit) may run before its worker is
+# replaced and the metric reported failed: a 60-month series takes about a second.
+DEFAULT_TIME_LIMIT: Final = 60.0
+MAX_TIME_LIMIT: Final = 3600.0
+POOL_WORKERS_ENV: Final = "FORECAST_POOL_WORKERS"
+_MAX_POOL_WORKERS: Final = 16
 
 # The 14 forecasts, in the order the report and the dashboard show them.
 METRICS: Final[tuple[str, ...]] = (
@@ -63,6 +74,9 @@ class RunSettings:
     level: Level = DEFAULT_LEVEL
     executor: ExecutorKind = "processes"
     workers: int = 2
+    time_limit: float = DEFAULT_TIME_LIMIT
+    # A Dask scheduler's address (tcp://host:8786): the jobs run on that cluster instead.
+    dask_scheduler: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.horizon <= MAX_HORIZON:
@@ -75,6 +89,11 @@ class RunSettings:
             raise ValueError(f"executor must be one of {', '.join(EXECUTOR_KINDS)}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if not 1 <= self.time_limit <= MAX_TIME_LIMIT:
+            raise ValueError(
+                f"the time limit must be 1 to {MAX_TIME_LIMIT:g} seconds, got {self.time_limit:g}"
+            )
+
 
 
 @dataclass(frozen=True)
@@ -94,3 +113,12 @@ class InputLimits:
 
 
 INPUT_LIMITS: Final = InputLimits()
+
+
+def server_pool_size() -> int:
+    """Workers in the one pool a dashboard server keeps: ``$FORECAST_POOL_WORKERS``, else one
+    per CPU, at most 16 (14 jobs a report; each warm worker holds ~180 MB)."""
+    value = os.environ.get(POOL_WORKERS_ENV, "").strip()
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    return max(1, min(os.cpu_count() or 1, _MAX_POOL_WORKERS))

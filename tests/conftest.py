@@ -20,8 +20,10 @@ from forecasting import (
     MetricResult,
     Prepared,
     SourceFile,
+    WorkerPool,
     analyse,
     build_report,
+    make_worker_pool,
     prepare,
 )
 
@@ -104,9 +106,8 @@ def sample_run(sample_csv_bytes: bytes) -> SampleRun:
     prepared = prepare([SourceFile(SAMPLE_NAME, sample_csv_bytes)], horizon=3, level=95)
     progress: list[tuple[MetricResult, int, int]] = []
     with one_blas_thread():
-        analysis = analyse(prepared, None, "sequential", 1,
-                           on_result=lambda result, done, total: progress.append(
-                               (result, done, total)))
+        analysis = analyse(prepared, on_result=lambda result, done, total: progress.append(
+            (result, done, total)))
     return SampleRun(prepared, analysis, progress)
 
 
@@ -124,6 +125,15 @@ def sample_analysis(sample_run: SampleRun) -> Analysis:
 def sample_report(sample_run: SampleRun) -> dict[str, Any]:
     """The 'finance_guardian' report of the seed sample. Shared: deep-copy before modifying."""
     return build_report(sample_run.analysis, "finance_guardian")
+
+
+@pytest.fixture(scope="session")
+def worker_pool() -> Iterator[WorkerPool]:
+    """The engine's warm pool of 2 workers, shared by the modules that run jobs on one (it
+    replaces the workers tests kill, so it stays usable from one test to the next)."""
+    pool = make_worker_pool(2)
+    yield pool
+    pool.shutdown()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -7,6 +7,7 @@ load the same data reuse them (that reuse is itself the behaviour under test for
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.safe_text import escape_markdown
 from forecasting.kpis import METRIC_INFO
+from forecasting.logging_setup import logger
 from forecasting.settings import METRICS
 
 pytestmark = pytest.mark.slow
@@ -299,6 +301,17 @@ def test_json_offered_right_after_compare_includes_the_comparison(compared: Comp
     assert sorted(row["metric"] for row in comparison["timeline"]) == sorted(METRICS)
 
 
+def test_comparison_runs_in_the_servers_worker_pool_not_in_the_server(
+        compared: Compared) -> None:
+    """Both sides run in warm pool workers (the sequential one in a single worker), so a
+    comparison fits nothing in the server process and other sessions keep being served."""
+    comparison = compared.report_at_click["full_analysis_report"]["timing"]["comparison"]
+    server = os.getpid()
+    assert len(comparison["sequential_workers"]) == 1, comparison["sequential_workers"]
+    assert server not in comparison["sequential_workers"]
+    assert server not in {row["worker"] for row in comparison["timeline"]}
+
+
 def test_comparison_stays_after_the_next_rerun(compared: Compared) -> None:
     """Another interaction keeps the comparison on the page and puts it in the JSON."""
     at = compared.at
@@ -309,6 +322,31 @@ def test_comparison_stays_after_the_next_rerun(compared: Compared) -> None:
     assert timing["comparison"] is not None
     assert timing["comparison"]["identical"] is True
     assert timing["comparison"]["jobs"] == 14
+
+
+def test_sequential_choice_and_time_limit_run_on_the_servers_one_pool(data_dir: Path) -> None:
+    """Choosing another executor or worker count starts no pool: the sequential choice runs
+    one job at a time in one of the server pool's warm workers, under the sidebar's limit."""
+    at = fresh_app()
+    pool_workers = {row["worker"] for row in
+                    download_report(at)["full_analysis_report"]["timing"]["per_metric"]}
+    runs: list[dict[str, Any]] = []
+    logger.enable("forecasting")
+    sink = logger.add(lambda m: runs.append(dict(m.record["extra"]))
+                      if m.record["extra"].get("event") == "run" else None, level="INFO")
+    try:
+        at.sidebar.number_input(key="time_limit").set_value(45)
+        at.sidebar.selectbox(key="executor").set_value("sequential")
+        upload(at, data_dir / "messy_13_months.csv")  # a short export: six quick jobs
+    finally:
+        logger.remove(sink)
+    assert_clean(at)
+    timing = download_report(at)["full_analysis_report"]["timing"]
+    assert timing["executor"] == "sequential"
+    ran_on = {row["worker"] for row in timing["per_metric"]}
+    assert len(ran_on) == 1 and ran_on <= pool_workers, (ran_on, pool_workers)
+    assert [(r["executor"], r["workers"], r["time_limit"]) for r in runs] == \
+        [("sequential", 1, 45.0)]
 
 
 def test_forecast_bands_are_shaded_areas_without_markers() -> None:

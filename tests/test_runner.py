@@ -1,14 +1,16 @@
-"""Jobs over executors: sequential, threads and a real process pool give the same forecasts;
-one bad job or one dead worker never takes the batch down."""
+"""Metric jobs over executors: in-process, threads and the real worker pool give the same
+forecasts; a bad series, a dead worker or a stuck job never takes the other metrics down."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import ForecastJob, MetricResult, WarmPool, make_process_pool, run_jobs
+from forecasting import (
+    ForecastJob,
+    MetricResult,
+    RunSettings,
+    WorkerPool,
+    analyse,
+    build_report,
+    dumps,
+    loads,
+    open_backend,
+    run_jobs,
+)
 from forecasting.runner import run_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_blas_thread")]
@@ -36,11 +49,9 @@ def sequential(sample_analysis) -> dict[str, MetricResult]:
     return {metric: sample_analysis.results[metric] for metric in SUBSET}
 
 
-@pytest.fixture(scope="module")
-def process_pool() -> Iterator[Any]:
-    pool = make_process_pool(2)
-    yield pool
-    pool.shutdown(wait=True, cancel_futures=True)
+@pytest.fixture
+def process_pool(worker_pool: WorkerPool) -> WorkerPool:
+    return worker_pool
 
 
 def assert_same_forecast(a: MetricResult, b: MetricResult) -> None:
@@ -83,24 +94,9 @@ class DiesOnDelivery:
 # --- the same numbers on every executor -----------------------------------------------------
 
 
-def test_sequential_results_carry_this_process_and_their_timing(sequential) -> None:
-    for result in sequential.values():
-        assert result.worker == os.getpid()
-        assert 0 < result.started < result.finished
-        assert result.family_seconds
-
-
-def test_progress_is_reported_once_per_metric_in_order(sample_run) -> None:
-    dones = [done for _, done, _ in sample_run.progress]
-    assert dones == list(range(1, 15))
-    assert {total for _, _, total in sample_run.progress} == {14}
-    assert {result.metric for result, _, _ in sample_run.progress} == \
-        set(sample_run.analysis.results)
-
-
 def test_threads_give_the_sequential_forecasts(jobs, sequential) -> None:
     with ThreadPoolExecutor(2) as executor:
-        results = {r.metric: r for r in run_jobs(jobs, executor)}
+        results = {r.metric: r for r in run_jobs(jobs, executor, max_in_flight=2)}
 
     assert set(results) == set(SUBSET)
     for metric in SUBSET:
@@ -108,17 +104,27 @@ def test_threads_give_the_sequential_forecasts(jobs, sequential) -> None:
         assert results[metric].worker == os.getpid()  # threads stay in this process
 
 
-def test_process_pool_gives_the_sequential_forecasts_on_two_workers(
-        jobs, sequential, process_pool) -> None:
-    results = {r.metric: r for r in run_jobs(jobs, process_pool)}
+def test_a_settings_run_on_the_pool_gives_the_sequential_forecasts_with_progress_here(
+        sample_prepared, sequential, process_pool) -> None:
+    """What the page does: its settings through open_backend onto the shared pool. Progress
+    arrives in the calling thread (the page's progress bar can only be advanced from there),
+    once per metric, as each finishes."""
+    prepared = dataclasses.replace(
+        sample_prepared, jobs=[j for j in sample_prepared.jobs if j.metric in SUBSET])
+    calls: list[tuple[str, int, int, int]] = []
+    with open_backend(RunSettings(executor="processes", workers=2), process_pool) as backend:
+        analysis = analyse(prepared, backend, lambda result, done, total: calls.append(
+            (result.metric, done, total, threading.get_ident())))
 
-    assert set(results) == set(SUBSET)
+    assert [(done, total) for _, done, total, _ in calls] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert {metric for metric, *_ in calls} == set(SUBSET) == set(analysis.results)
+    assert {thread for *_, thread in calls} == {threading.get_ident()}
     for metric in SUBSET:
-        assert_same_forecast(results[metric], sequential[metric])
-        assert results[metric].started < results[metric].finished
-    workers = {r.worker for r in results.values()}
-    assert len(workers) == 2
+        assert_same_forecast(analysis.results[metric], sequential[metric])
+    workers = {r.worker for r in analysis.results.values()}
+    assert len(workers) == 2, "four jobs, two idle workers: both take one at once"
     assert os.getpid() not in workers
+    assert process_pool.usable, "a run on the server's pool leaves it open for the next"
 
 
 def test_garbage_series_fail_with_a_reason_while_the_others_succeed(jobs, process_pool) -> None:
@@ -135,56 +141,83 @@ def test_garbage_series_fail_with_a_reason_while_the_others_succeed(jobs, proces
         assert results[metric].worker not in (0, os.getpid())
 
 
-def test_run_job_never_raises() -> None:
-    result = run_job(garbage_jobs()[1])
-    assert result.status == "failed"
-    assert result.started <= result.finished
+# --- a worker that dies or hangs ---------------------------------------------------------------
 
 
-# --- a worker that dies ---------------------------------------------------------------------
-
-
-def test_a_dead_worker_is_replaced_and_its_jobs_rerun(jobs, sequential) -> None:
+def test_a_job_whose_worker_dies_once_is_retried_alone_and_gives_its_forecast(
+        jobs, sequential, process_pool) -> None:
     revenue = next(job for job in jobs if job.metric == "revenue")
     killer = ForecastJob("revenue", DiesOnDelivery(revenue.series, times=1), 3, 95)
-    others = [job for job in jobs if job.metric == "ar"]
-    pool = WarmPool(1)
-    try:
-        results = list(pool.run([killer, *others]))
-    finally:
-        pool.shutdown()
+    others = [job for job in jobs if job.metric in ("ar", "dso")]
+    results = list(run_jobs([killer, *others], process_pool))
 
-    assert pool.rebuilds == 1
-    assert sorted(r.metric for r in results) == ["ar", "revenue"]
+    assert killer.series.deliveries == 2, "delivered once, died, delivered again"
+    assert [r.metric for r in results][-1] == "revenue", "retried after the others finished"
+    retry = results[-1]
+    assert retry.started >= max(r.finished for r in results[:-1]) - 0.05, "retried alone"
     by_metric = {r.metric: r for r in results}
-    for metric in ("revenue", "ar"):
+    for metric in ("revenue", "ar", "dso"):
         assert_same_forecast(by_metric[metric], sequential[metric])
 
 
-def test_a_job_that_kills_every_worker_fails_instead_of_hanging(jobs) -> None:
+def test_a_job_that_kills_every_worker_fails_with_worker_died_and_the_others_complete(
+        jobs, sequential, process_pool) -> None:
     killer = ForecastJob("revenue", DiesOnDelivery(jobs[0].series, times=99), 3, 95)
-    pool = make_process_pool(1, warm=False)
-    try:
+    others = [job for job in jobs if job.metric in ("ar", "dso")]
+    results = {r.metric: r for r in run_jobs([killer, *others], process_pool)}
+
+    assert killer.series.deliveries == 2, "retried once, not forever"
+    assert results["revenue"].status == "failed"
+    assert results["revenue"].reason.startswith("worker died: the process computing it stopped "
+                                                "unexpectedly (exit code 1), also when retried")
+    assert results["revenue"].selection is None
+    for metric in ("ar", "dso"):
+        assert_same_forecast(results[metric], sequential[metric])
+    assert process_pool.submit(os.getpid).result(60), "the pool still serves"
+
+
+class StuckOnDelivery:
+    """A series whose unpickling never ends in the worker, like a fit that never converges."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (time.sleep, (3600,))
+
+
+def test_a_stuck_metric_fails_at_the_time_limit_and_the_report_completes(
+        sample_prepared, sequential, process_pool) -> None:
+    jobs = [dataclasses.replace(j, series=StuckOnDelivery()) if j.metric == "revenue" else j
+            for j in sample_prepared.jobs if j.metric in ("revenue", "ar", "dso")]
+    prepared = dataclasses.replace(sample_prepared, jobs=jobs)
+    before = set(process_pool.worker_states())
+    with open_backend(RunSettings(time_limit=6), process_pool) as backend:
+        analysis = analyse(prepared, backend)
+    report = loads(dumps(build_report(analysis, "finance_guardian")))["full_analysis_report"]
+
+    health = report["model_health_report"]
+    assert health["revenue"]["status"] == "failed"
+    assert health["revenue"]["reason"] == (
+        "took longer than 6 s, its time limit; it was stopped and its worker process replaced")
+    assert report["forecast_chart"]["revenue"] == []
+    for metric in ("ar", "dso"):
+        assert health[metric]["status"] == "ok"
+        assert_same_forecast(analysis.results[metric], sequential[metric])
+    stopped = analysis.results["revenue"].worker
+    assert stopped in before
+    deadline = time.monotonic() + 60
+    while stopped in process_pool.worker_states() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stopped not in process_pool.worker_states(), "the stuck worker is replaced"
+
+
+def test_a_broken_standard_process_pool_fails_the_job_instead_of_hanging(jobs) -> None:
+    """Any executor works: a standard pool breaks as a whole when a worker dies; the runner
+    reports the job and returns."""
+    killer = ForecastJob("revenue", DiesOnDelivery(jobs[0].series, times=99), 3, 95)
+    with ProcessPoolExecutor(1) as pool:
         results = list(run_jobs([killer], pool))
-    finally:
-        pool.shutdown(wait=True)
 
     assert [(r.metric, r.status) for r in results] == [("revenue", "failed")]
-    assert results[0].reason == "a worker process died while fitting"
-
-
-def test_warm_pool_recovers_on_the_next_run_after_its_workers_died(jobs) -> None:
-    killer = ForecastJob("revenue", DiesOnDelivery(jobs[0].series, times=99), 3, 95)
-    pool = WarmPool(1)
-    try:
-        first = list(pool.run([killer]))  # dies, rebuilt once, dies again: the pool is broken
-        assert [r.status for r in first] == ["failed"]
-        assert pool.rebuilds == 1
-        second = list(pool.run([jobs[0]]))  # e.g. the next dashboard run on the cached pool
-    finally:
-        pool.shutdown()
-
-    assert [r.status for r in second] == ["ok"]
+    assert results[0].reason.startswith("worker died")
 
 
 def test_in_process_run_uses_one_blas_thread_from_the_first_run() -> None:

@@ -88,9 +88,13 @@ class _Shared:
 
     root: str
     processes: dict[int, Any] = field(default_factory=dict)
+    # Set at interpreter exit: the dispatcher thread (a daemon) may still be running, and must
+    # not replace the workers killed here in a root that is being removed.
+    exiting: bool = False
 
 
 def _cleanup_at_exit(shared: _Shared) -> None:
+    shared.exiting = True
     for process in list(shared.processes.values()):
         kill_worker(process)
     shutil.rmtree(shared.root, ignore_errors=True)
@@ -228,7 +232,8 @@ class WorkerPool(Executor):
                     break
                 self._wait_and_handle()
         except BaseException as exc:  # a bug here must not leave submitters waiting forever
-            logger.bind(event="pool_error").exception("the worker pool stopped")
+            if not self._shared.exiting:
+                logger.bind(event="pool_error").exception("the worker pool stopped")
             self._break(f"the worker pool stopped: {first_line(exc, with_type=True)}")
         finally:
             self._stop_workers()
@@ -240,14 +245,18 @@ class WorkerPool(Executor):
         return (self._closing or self._broken is not None) and idle_queue and not busy
 
     def _fill_slots(self) -> None:
-        if self._broken is not None or (self._closing and not self._queue):
+        if self._broken is not None or self._shared.exiting or (self._closing and not self._queue):
             return
         for slot in range(self.size):
             if slot not in self._workers and self._broken is None:
                 self._start_worker(slot)
 
     def _start_worker(self, slot: int) -> None:
-        tmpdir = tempfile.mkdtemp(prefix=f"worker-{slot}-", dir=self._shared.root)
+        try:
+            tmpdir = tempfile.mkdtemp(prefix=f"worker-{slot}-", dir=self._shared.root)
+        except OSError as exc:  # the temp folder is gone or full: a start that failed
+            self._start_failed(f"could not create its temporary folder: {exc}")
+            return
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=worker_main,

@@ -43,37 +43,21 @@ def _variants(series: Any) -> dict[str, Callable[[], Any]]:
 
     def prophet(algorithm: str) -> Callable[[], Any]:
         def fit() -> Any:
-            model = Prophet(
-                yearly_seasonality=4,
-                weekly_seasonality=False,
-                daily_seasonality=False,
-                uncertainty_samples=0,
-            )
+            model = Prophet(yearly_seasonality=4, weekly_seasonality=False,
+                            daily_seasonality=False, uncertainty_samples=0)
             return model.fit(frame, algorithm=algorithm)
-
         return fit
 
     def ets(init: str) -> Callable[[], Any]:
         def fit() -> Any:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return ETSModel(
-                    series.asfreq("MS"),
-                    error="add",
-                    trend="add",
-                    seasonal="add",
-                    seasonal_periods=12,
-                    initialization_method=init,
-                ).fit(disp=False)
-
+                return ETSModel(series.asfreq("MS"), error="add", trend="add", seasonal="add",
+                                seasonal_periods=12, initialization_method=init).fit(disp=False)
         return fit
 
-    return {
-        "prophet_fit_lbfgs": prophet("LBFGS"),
-        "prophet_fit_newton": prophet("Newton"),
-        "ets_fit_heuristic": ets("heuristic"),
-        "ets_fit_estimated": ets("estimated"),
-    }
+    return {"prophet_fit_lbfgs": prophet("LBFGS"), "prophet_fit_newton": prophet("Newton"),
+            "ets_fit_heuristic": ets("heuristic"), "ets_fit_estimated": ets("estimated")}
 
 
 def main() -> None:
@@ -85,10 +69,8 @@ def main() -> None:
     out: dict[str, Any] = {"series": "revenue", "months": len(series), "repeat": args.repeat}
     with threadpool_limits(1):
         for family, model in build_candidates(True, len(series)).items():
-
             def run(model: Any = model) -> Any:
                 return model.fit(series).predict(3, (80, 95))
-
             out[f"{family}_fit_predict_s"] = _median_seconds(run, args.repeat)
         for name, run in _variants(series).items():
             out[f"{name}_s"] = _median_seconds(run, args.repeat)

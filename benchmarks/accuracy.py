@@ -62,7 +62,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lengths", default=",".join(map(str, LENGTHS)))
     parser.add_argument("--horizons", default=",".join(map(str, HORIZONS)))
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--fits", type=Path, help="pickle of the fits: reused when it exists")
+    parser.add_argument(
+        "--fits", type=Path, help="pickle of the fits (and FITS.prophet.pkl): reused if present"
+    )
     parser.add_argument("--output", type=Path)
     parser.add_argument("--markdown", type=Path, help="also write the tables as markdown")
     return parser.parse_args(argv)
@@ -90,8 +92,17 @@ def _prophet(selected: list[Case], args: argparse.Namespace) -> list[dict[str, A
         if case.name not in names and len(names) < args.prophet_per_dataset:
             names.append(case.name)
     subset = [c for c in selected if c.name in allowed[c.dataset]]
+    cache = args.fits.with_suffix(".prophet.pkl") if args.fits is not None else None
+    if cache is not None and cache.is_file():
+        with cache.open("rb") as handle:
+            cached: list[dict[str, Any]] = pickle.load(handle)
+        return cached
     outs = _pool_map(prophet_as_replaced, subset, args.workers, args.prophet_timeout)
-    return [{"case": c, **out} for c, out in zip(subset, outs, strict=True)]
+    results = [{"case": c, **out} for c, out in zip(subset, outs, strict=True)]
+    if cache is not None:
+        with cache.open("wb") as handle:
+            pickle.dump(results, handle)
+    return results
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

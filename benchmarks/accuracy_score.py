@@ -252,6 +252,7 @@ def markdown(out: dict[str, Any]) -> str:
                     f"{r['coverage_95_mean']:.1%} | {r['interval_score_95_mean']:.2f} | "
                     f"{r['cpu_s_mean']:.3f} |"
                 )
+    lines += _coverage_table(out, configs)
     if out.get("goals"):
         lines += [
             "\n**Goals** (mean MASE; Prophet-as-replaced on its subsample only)\n",
@@ -260,15 +261,34 @@ def markdown(out: dict[str, Any]) -> str:
             "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |",
         ]
         for g in out["goals"]:
-            prophet = (
-                f"{g['prophet_mase']:.3f} ({g['shipped_mase_same_series']:.3f})"
-                if "prophet_mase" in g
-                else "n/a"
-            )
+            prophet, below, timed = "n/a", "n/a", "n/a"
+            if "prophet_mase" in g:
+                prophet = f"{g['prophet_mase']:.3f} ({g['shipped_mase_same_series']:.3f})"
+                below = f"{g['below_prophet_pct']}%"
+                timed = f"{g['prophet_timed_out_or_failed']} of {g['prophet_series']}"
             lines.append(
                 f"| {g['length']} | {g['horizon']} | {g['shipped_mase']:.3f} | "
                 f"{g['best_single']} {g['best_single_mase']:.3f} | {g['below_best_single_pct']}% | "
-                f"{prophet} | {g.get('below_prophet_pct', 'n/a')}% | "
-                f"{g.get('prophet_timed_out_or_failed', 'n/a')} of {g.get('prophet_series', 0)} |"
+                f"{prophet} | {below} | {timed} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _coverage_table(out: dict[str, Any], configs: list[tuple[int, int]]) -> list[str]:
+    """Band coverage before calibration (each family's own bands, the combination's averaged
+    spread) and after (the shipped bands), 80% / 95%."""
+    methods = [m for m in ("ets", "theta", "sarima", "prophet", "uncalibrated", "shipped")
+               if any(r["method"] == m for r in out["results"])]
+    if "shipped" not in methods or len(methods) == 1:
+        return []
+    lines = ["\n**Band coverage, 80% / 95%: before calibration (each family's own bands, the "
+             "combination's averaged spread) and after (shipped)**\n",
+             "| history | h | " + " | ".join(methods) + " |",
+             "| --- | --- | " + " | ".join("---:" for _ in methods) + " |"]
+    for length, horizon in configs:
+        rows = {r["method"]: r for r in out["results"]
+                if (r["length"], r["horizon"]) == (length, horizon)}
+        cells = [f"{rows[m]['coverage_80_mean']:.0%} / {rows[m]['coverage_95_mean']:.0%}"
+                 for m in methods]
+        lines.append(f"| {length} | {horizon} | " + " | ".join(cells) + " |")
+    return lines

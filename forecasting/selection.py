@@ -195,8 +195,12 @@ def assemble(
             f"{_name(f, folds, finals)}: {_reason(f, folds, finals)}" for f in folds
         )
         raise ModelError(f"every candidate model failed: {reasons}")
-    whole = {f: score_paths(y, plan.origins, [o.mean for o in folds[f]]) for f in ok}
-    best_single = min(ok, key=lambda f: (whole[f], f))
+    # The choice by backtest reads the same months as the leaderboard (the horizon's): unlike
+    # the combination, the family it picks may change with the horizon.
+    at_horizon = {
+        f: score_paths(y, plan.origins, [o.mean for o in folds[f]], horizon) for f in ok
+    }
+    best_single = min(ok, key=lambda f: (at_horizon[f], f))
     members = [f for f in settings.members if f in ok] if method == "combination" else []
     if method == "combination" and not members:
         all_notes.append(

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.kpis import METRIC_INFO
+from forecasting.models import FAMILY_LABELS
 
 from .charts import backtest_figure, forecast_figure
 from .texts import GROUPS
@@ -52,9 +53,11 @@ def _percent(value: float | None) -> str:
 def _method_text(health: dict[str, Any]) -> str:
     origins = ", ".join(health["backtest_origins"])
     if health.get("method") == "combination":
+        weights = sorted((health.get("combination_weights") or {}).items(), key=lambda kv: -kv[1])
+        parts = ", ".join(f"{FAMILY_LABELS.get(f, f)} {w:.0%}" for f, w in weights)
         return (
-            f"Shipped forecast: **{health['best_model_selected']}**, weighted by each model's "
-            f"backtest error (backtest from {origins}). A choice of one model by backtest "
+            f"Shipped forecast: **{health['best_model_selected']}** ({parts}), each weighted by "
+            f"its backtest error (backtest from {origins}). A choice of one model by backtest "
             f"would have picked **{health.get('best_by_backtest')}**."
         )
     chosen = health["best_model_selected"]

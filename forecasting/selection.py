@@ -197,9 +197,7 @@ def assemble(
         raise ModelError(f"every candidate model failed: {reasons}")
     # The choice by backtest reads the same months as the leaderboard (the horizon's): unlike
     # the combination, the family it picks may change with the horizon.
-    at_horizon = {
-        f: score_paths(y, plan.origins, [o.mean for o in folds[f]], horizon) for f in ok
-    }
+    at_horizon = {f: score_paths(y, plan.origins, [o.mean for o in folds[f]], horizon) for f in ok}
     best_single = min(ok, key=lambda f: (at_horizon[f], f))
     members = [f for f in settings.members if f in ok] if method == "combination" else []
     if method == "combination" and not members:
@@ -209,7 +207,7 @@ def assemble(
     shipped = members or [best_single]
     final, fold_paths, weights = combine_outputs(y, plan, folds, finals, shipped, settings)
     family = "combination" if members else best_single
-    name = _combination_name(weights, folds) if members else _name(best_single, folds, finals)
+    name = _combination_name(weights) if members else _name(best_single, folds, finals)
     seconds = {f: sum(o.seconds for o in folds[f]) + _final_seconds(f, finals) for f in folds}
     fold_forecasts = _fold_forecasts(series, plan, folds, ok, horizon, level)
     fold_forecasts[family] = [
@@ -265,14 +263,13 @@ def _final_seconds(family: str, finals: Mapping[str, FitOutput]) -> float:
     return finals[family].seconds if family in finals else 0.0
 
 
-def _combination_name(
-    weights: Mapping[str, float], folds: Mapping[str, Sequence[FitOutput]]
-) -> str:
-    parts = [
-        f"{FAMILY_LABELS.get(f, f)} {w:.0%}"
-        for f, w in sorted(weights.items(), key=lambda item: -item[1])
-    ]
-    return "Combination: " + ", ".join(parts)
+def _combination_name(weights: Mapping[str, float]) -> str:
+    """Short enough for a chart title; the weights themselves are in the model details."""
+    return (
+        f"Weighted combination of {len(weights)} models"
+        if len(weights) > 1
+        else (f"Combination: {FAMILY_LABELS.get(next(iter(weights)), 'one model')} alone")
+    )
 
 
 def _fold_forecasts(

@@ -150,6 +150,8 @@ def _goals(
             if "shipped" not in here:
                 continue
             singles = {m: here[m]["mase_mean"] for m in SINGLE if m in here}
+            if not singles:  # the held-out run scores the shipped method alone
+                continue
             best = min(singles, key=lambda m: singles[m])
             shipped = here["shipped"]["mase_mean"]
             entry = {

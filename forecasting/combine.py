@@ -1,10 +1,11 @@
 """From the fits' outputs to the shipped forecast: combine, calibrate, score; nothing is fitted.
 
-The shipped forecast is a combination of ETS, Theta and ARIMA: the backtest prunes a member far
-worse than the best one and weights the rest, instead of betting on a single winner. Its bands
-are the members' own spread, scaled by what the backtest residuals say about them (per step, via
-each step's own spread) and by a constant per level measured on the tuning half of the benchmark
-series (see docs/accuracy.md).
+The shipped forecast is the mean of ETS, Theta, SARIMA, Prophet and seasonal naive with drift,
+each weighted by 1 / its backtest MASE, instead of a bet on a single winner (pruning members by
+their backtest made it worse on the tuning half). Its bands are the members' weighted spread,
+scaled by what this series' backtest errors say about it (month by month, shrunk towards 1) and
+by a scale per level, history length and forecast month measured on the tuning half of the
+benchmark's series (see docs/accuracy.md).
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ from .backtest import BacktestPlan, FitOutput
 from .models import SEASON, Forecast, sigma_from_bands, z_value
 
 __all__ = [
+    "LENGTH_EDGES",
+    "SHIPPED",
+    "STEP_EDGES",
     "CombineSettings",
     "Combined",
+    "as_forecast",
     "calibrated_bands",
     "combine_outputs",
     "flat_scale",

@@ -70,3 +70,13 @@ def test_tuning_and_report_halves_never_share_a_series(tmp_path: Path) -> None:
     assert len(tune) == len(report) == 40
     assert not tune & report
     assert all(half_of(d, n) == "tune" for d, n in tune)
+
+
+def test_heldout_run_scores_the_shipped_method_alone_on_m3(tmp_path: Path) -> None:
+    data = _run(tmp_path, "--heldout", "--per-dataset", "2", "--lengths", "24",
+                "--horizons", "6")
+    assert data["half"] == "heldout (M3)" and data["series"] == {"M3": 2}
+    assert {row["method"] for row in data["results"]} == {"shipped"}
+    (row,) = data["results"]
+    assert set(row) >= ROW_FIELDS and row["series"] == 2
+    assert data["goals"] == []

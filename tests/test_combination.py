@@ -96,10 +96,12 @@ def test_fitting_awkward_series_prints_nothing_on_stderr() -> None:
     # Short, flat, zero-heavy and exploding series make statsmodels and numpy warn; none of it
     # may reach the terminal of the CLI or the server.
     script = textwrap.dedent("""
-        import numpy as np, pandas as pd
+        import numpy as np, pandas as pd, scipy.linalg
+        from threadpoolctl import threadpool_limits
         from forecasting.logging_setup import configure_logging
         from forecasting.selection import select_and_forecast
         configure_logging()
+        threadpool_limits(1)  # as in the engine's workers
         index = pd.date_range("2020-01-01", periods=30, freq="MS")
         rng = np.random.default_rng(0)
         for values in (np.full(30, 7.0), np.r_[np.zeros(20), rng.normal(0, 1, 10)],

@@ -1,16 +1,20 @@
-"""growth_rate: derived from the revenue forecast, its bounds from revenue's own bounds."""
+"""growth_rate: derived from the revenue forecast, its band from revenue's joint paths."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
-from .models import Forecast
+from .models import Forecast, z_value
 from .selection import CandidateScore, FoldForecast, Selection, score_folds
 
-__all__ = ["derive_growth", "growth_from_levels"]
+__all__ = ["derive_growth", "growth_band", "growth_from_levels"]
+
+_PATHS: Final = 4000
+_SEED: Final = 20240601
 
 
 def _pct(new: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -18,16 +22,41 @@ def _pct(new: np.ndarray, base: np.ndarray) -> np.ndarray:
         return np.where(base != 0, (new - base) / np.abs(base) * 100, np.nan)
 
 
-def growth_from_levels(
-    last_actual: float, predicted: np.ndarray, lower: np.ndarray, upper: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Month-over-month growth (%) of a revenue path and its bounds.
-
-    Step h compares revenue at h with the point forecast at h-1 (the last actual for h = 1), so
-    the band at h is revenue's own band at h measured from where the path is expected to stand.
-    """
+def growth_from_levels(last_actual: float, predicted: np.ndarray) -> np.ndarray:
+    """Month-over-month growth (%) of a revenue path: step h against step h-1 (the last actual
+    month for the first step)."""
     previous = np.concatenate([[last_actual], predicted[:-1]])
-    return _pct(predicted, previous), _pct(lower, previous), _pct(upper, previous)
+    return _pct(predicted, previous)
+
+
+def _revenue_paths(mean: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Joint revenue paths whose every month matches revenue's band: errors that carry over
+    from month to month (a level that drifts) plus at least half of the first month's error
+    fresh each month, rescaled to each month's own spread; revenue never below zero."""
+    rng = np.random.default_rng(_SEED)
+    var = np.square(sigma)
+    fresh = np.maximum(np.diff(var, prepend=0.0), var[0] / 2)
+    errors = np.cumsum(rng.standard_normal((_PATHS, len(mean))) * np.sqrt(fresh), axis=1)
+    spread = errors.std(axis=0)
+    errors *= np.where(spread > 0, sigma / np.where(spread > 0, spread, 1), 0)
+    paths: np.ndarray = np.maximum(mean + errors, 0.0)
+    return paths
+
+
+def growth_band(
+    last_actual: float, mean: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``level`` band of month-over-month growth from revenue's joint paths: never below
+    -100% (revenue cannot fall below zero), and the first month measured from the last actual."""
+    sigma = np.maximum((upper - lower) / (2 * z_value(level)), 0.0)
+    paths = _revenue_paths(mean, sigma)
+    previous = np.concatenate([np.full((_PATHS, 1), last_actual), paths[:, :-1]], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where(previous > 0, (paths - previous) / previous * 100, np.nan)
+    tail = (100 - level) / 200
+    low = np.nanquantile(growth, tail, axis=0)
+    high = np.nanquantile(growth, 1 - tail, axis=0)
+    return np.maximum(low, -100.0), high
 
 
 def derive_growth(revenue: Selection, revenue_series: pd.Series) -> Selection:
@@ -36,30 +65,40 @@ def derive_growth(revenue: Selection, revenue_series: pd.Series) -> Selection:
     growth = _pct(values[1:], values[:-1])
     folds: dict[str, list[FoldForecast]] = {}
     scores: list[CandidateScore] = []
+    level = revenue.level
     for score in revenue.scores:
         if score.family not in revenue.folds:
             scores.append(score)
             continue
         folds[score.family] = [
-            FoldForecast(
-                fold.origin - 1,
-                fold.start,
-                *growth_from_levels(
-                    values[fold.origin - 1], fold.predicted, fold.lower, fold.upper
-                ),
-            )
-            for fold in revenue.folds[score.family]
+            _growth_fold(values, fold, level) for fold in revenue.folds[score.family]
         ]
         scores.append(replace(score, **score_folds(growth, folds[score.family])))
-    bands = {}
     last = float(values[-1])
-    for level, (lower, upper) in revenue.forecast.bands.items():
-        mean, low, high = growth_from_levels(last, revenue.forecast.mean, lower, upper)
-        bands[level] = (low, high)
-    forecast = Forecast(mean, bands)
+    mean = growth_from_levels(last, revenue.forecast.mean)
+    bands = {
+        lv: growth_band(last, revenue.forecast.mean, lo, hi, lv)
+        for lv, (lo, hi) in revenue.forecast.bands.items()
+    }
+    shipped = next(s for s in scores if s.family == revenue.best)
     notes = [
         *revenue.notes,
-        f"Derived from the revenue forecast ({revenue.best_name}, chosen on "
-        "revenue); bounds are revenue's bounds measured from the previous month's forecast.",
+        f"Derived from the revenue forecast ({revenue.best_name}); its band comes from "
+        "revenue's joint paths (month-to-month errors that carry over), never below -100%.",
     ]
-    return replace(revenue, scores=scores, forecast=forecast, folds=folds, notes=notes)
+    return replace(
+        revenue,
+        scores=scores,
+        forecast=Forecast(mean, bands),
+        folds=folds,
+        notes=notes,
+        coverage={} if shipped.coverage is None else {level: shipped.coverage},
+    )
+
+
+def _growth_fold(values: np.ndarray, fold: FoldForecast, level: int) -> FoldForecast:
+    last = float(values[fold.origin - 1])
+    low, high = growth_band(last, fold.predicted, fold.lower, fold.upper, level)
+    return FoldForecast(
+        fold.origin - 1, fold.start, growth_from_levels(last, fold.predicted), low, high
+    )

@@ -12,6 +12,7 @@ from typing import Any, Final
 import pandas as pd
 
 from . import __version__
+from .certainty import accuracy_entry
 from .checks import plausibility_alerts
 from .headline import headline_kpis, kpi_cards, kpi_definitions
 from .horizon import max_supported_horizon
@@ -140,17 +141,27 @@ def _health(
                     ],
                 }
             )
+    accuracy = accuracy_entry(sel, history, info.unit)
+    single = next((s for s in sel.scores if s.family == sel.best_single), None)
     return {
         **base,
         "best_model_selected": sel.best_name,
         "best_model_family": sel.best,
+        "method": sel.method,
+        "best_by_backtest": single.name if single else None,
+        "best_by_backtest_family": sel.best_single or None,
+        "combination_weights": {f: _num(w) for f, w in sel.weights.items()},
         "status": "ok",
         "reason": "",
         "backtest_mase": _num(best.mase),
         "backtest_smape": _num(best.smape),
         "backtest_coverage": _num(best.coverage),
+        "backtest_coverage_80": _num(sel.coverage.get(80)),
+        "backtest_coverage_95": _num(sel.coverage.get(95)),
+        "accuracy": {k: _num(v) if isinstance(v, float) else v for k, v in accuracy.items()},
+        "certainty": accuracy["certainty"],
         "backtest_origins": [_day(fold.start) for fold in sel.folds[sel.best]],
-        "seasonal_models": sel.plan.seasonal,
+        "seasonal_models": sel.seasonal,
         "candidates": candidates,
         "backtest": backtest,
         "notes": sel.notes,

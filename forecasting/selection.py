@@ -1,39 +1,49 @@
-"""Rolling-origin backtest of every candidate: MASE, sMAPE, RMSE, coverage; choice; refit."""
+"""One metric's forecast: backtest every family, then combine (shipped) or choose by backtest.
+
+``select_and_forecast`` runs the pieces of ``backtest.py`` in this process (every family on
+every fold, and once on all the data) and hands their outputs to ``assemble``, which fits
+nothing: it scores, combines or chooses, and calibrates. A scheduler may run the same fits as
+separate tasks anywhere and call ``assemble`` on what comes back.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, TypedDict
+from typing import Final, Literal, TypedDict
 
 import numpy as np
 import pandas as pd
 
-from .errors import ModelError, first_line
-from .models import SEASON, Forecast, build_candidates, check_forecast
+from .backtest import BacktestPlan, FitOutput, fit_final, fit_fold, plan_backtest
+from .combine import (
+    SHIPPED,
+    Combined,
+    CombineSettings,
+    as_forecast,
+    combine_outputs,
+    ok_families,
+    score_paths,
+)
+from .errors import ModelError
+from .models import FAMILY_LABELS, SEASON, Forecast, build_candidates
 
 __all__ = [
+    "CHART_LEVELS",
     "BacktestPlan",
     "CandidateScore",
     "FoldForecast",
+    "Method",
     "Selection",
+    "assemble",
     "plan_backtest",
+    "run_fits",
+    "score_folds",
     "select_and_forecast",
 ]
 
-MAX_FOLDS: Final = 3
-MIN_TRAIN: Final = 6
-ENSEMBLE_SIZE: Final = 3
+Method = Literal["combination", "best"]
 CHART_LEVELS: Final = (80, 95)
-
-
-@dataclass(frozen=True)
-class BacktestPlan:
-    """Where each fold's training data ends (exclusive), and whether models are seasonal."""
-
-    origins: tuple[int, ...]
-    horizon: int
-    seasonal: bool
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ class CandidateScore:
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen model, every candidate's score, the refitted forecast and the backtest folds."""
+    """The shipped forecast, every candidate's backtest score, and the backtest folds."""
 
     best: str
     best_name: str
@@ -73,29 +83,12 @@ class Selection:
     plan: BacktestPlan
     notes: list[str] = field(default_factory=list)
     family_seconds: dict[str, float] = field(default_factory=dict)
-
-
-def plan_backtest(n: int, horizon: int) -> BacktestPlan:
-    """Up to 3 origins, spaced by the horizon where the data allows, the shortest training window
-    kept at two years when possible so seasonal models are backtested as they will be used."""
-    min_train = 2 * SEASON if n - horizon >= 2 * SEASON else MIN_TRAIN
-    room = n - horizon - min_train
-    if room < 0:
-        raise ModelError(f"{n} months are too few to backtest a {horizon}-month forecast")
-    folds = min(MAX_FOLDS, room + 1)
-    step = min(horizon, room // (folds - 1)) if folds > 1 else 0
-    origins = tuple(n - horizon - step * k for k in reversed(range(folds)))
-    if origins[0] < 2 * SEASON and n >= 2 * SEASON and n - SEASON not in origins:
-        # Too short for seasonal backtests, but a year old: one fold forecasts the same calendar
-        # months a year earlier, so a January dip seen twice is not forecast away by a trend.
-        origins = tuple(sorted({n - SEASON, *origins[-(MAX_FOLDS - 1) :]}))
-    return BacktestPlan(origins=origins, horizon=horizon, seasonal=origins[0] >= 2 * SEASON)
-
-
-def _mase_scale(train: np.ndarray) -> float:
-    lag = SEASON if len(train) >= 2 * SEASON else 1
-    scale = float(np.mean(np.abs(train[lag:] - train[:-lag]))) if len(train) > lag else 0.0
-    return scale or float(np.mean(np.abs(train))) * 1e-3 or 1.0
+    method: Method = "combination"
+    best_single: str = ""  # the family a choice by backtest would have picked
+    coverage: dict[int, float] = field(default_factory=dict)  # shipped bands, in the backtest
+    weights: dict[str, float] = field(default_factory=dict)
+    seasonal: bool = False  # the final fits learned a yearly season
+    level: int = 95  # the level of the folds' bands
 
 
 class FoldScores(TypedDict):
@@ -107,81 +100,33 @@ class FoldScores(TypedDict):
 
 def score_folds(y: np.ndarray, folds: list[FoldForecast]) -> FoldScores:
     """MASE (mean over folds), sMAPE in % (M4 convention), pooled RMSE, interval coverage."""
-    mases: list[float] = []
-    errors: list[float] = []
     smapes: list[float] = []
+    errors: list[float] = []
     inside: list[bool] = []
     for fold in folds:
         actual = y[fold.origin : fold.origin + len(fold.predicted)]
         error = actual - fold.predicted
-        mases.append(float(np.mean(np.abs(error))) / _mase_scale(y[: fold.origin]))
         denom = np.abs(actual) + np.abs(fold.predicted)
         smapes.extend(np.where(denom > 0, 200 * np.abs(error) / np.where(denom > 0, denom, 1), 0))
         errors.extend(error)
         inside.extend((actual >= fold.lower) & (actual <= fold.upper))
+    mase = score_paths(y, [f.origin for f in folds], [f.predicted for f in folds])
     return FoldScores(
-        mase=float(np.mean(mases)),
+        mase=mase,
         smape=float(np.mean(smapes)),
         rmse=float(np.sqrt(np.mean(np.square(errors)))),
         coverage=float(np.mean(inside)),
     )
 
 
-def _levels(level: int) -> tuple[int, ...]:
-    return tuple(sorted({*CHART_LEVELS, level}))
-
-
-def _backtest_family(
-    family: str, series: pd.Series, plan: BacktestPlan, level: int
-) -> list[FoldForecast]:
-    folds = []
-    for origin in plan.origins:
-        model = build_candidates(plan.seasonal, origin)[family]
-        train = series.iloc[:origin]
-        fc = check_forecast(
-            model.fit(train).predict(plan.horizon, _levels(level)), train, plan.horizon
-        )
-        folds.append(FoldForecast(origin, series.index[origin], fc.mean, *fc.bands[level]))
-    return folds
-
-
-def _ensemble_folds(members: list[list[FoldForecast]]) -> list[FoldForecast]:
-    return [
-        FoldForecast(
-            group[0].origin,
-            group[0].start,
-            *(
-                np.mean([getattr(f, part) for f in group], axis=0)
-                for part in ("predicted", "lower", "upper")
-            ),
-        )
-        for group in zip(*members, strict=True)
-    ]
-
-
-def _average(forecasts: list[Forecast]) -> Forecast:
-    levels = forecasts[0].bands
-    return Forecast(
-        np.mean([f.mean for f in forecasts], axis=0),
-        {
-            lv: (
-                np.mean([f.bands[lv][0] for f in forecasts], axis=0),
-                np.mean([f.bands[lv][1] for f in forecasts], axis=0),
-            )
-            for lv in levels
-        },
-    )
-
-
-def _refit(
-    family: str, series: pd.Series, plan: BacktestPlan, level: int, members: list[str]
-) -> Forecast:
-    if family == "ensemble":
-        return _average([_refit(m, series, plan, level, []) for m in members])
-    model = build_candidates(plan.seasonal, len(series))[family]
-    return check_forecast(
-        model.fit(series).predict(plan.horizon, _levels(level)), series, plan.horizon
-    )
+def run_fits(
+    series: pd.Series, plan: BacktestPlan, families: Sequence[str] | None = None
+) -> tuple[dict[str, list[FitOutput]], dict[str, FitOutput]]:
+    """Every family on every fold and on all the data, in this process, one after another."""
+    chosen = families or list(build_candidates(True, plan.origins[0]))
+    folds = {f: [fit_fold(f, series, origin) for origin in plan.origins] for f in chosen}
+    finals = {f: fit_final(f, series) for f in chosen}
+    return folds, finals
 
 
 def _prepare(series: pd.Series, notes: list[str]) -> pd.Series:
@@ -197,94 +142,200 @@ def _prepare(series: pd.Series, notes: list[str]) -> pd.Series:
     return series
 
 
-def select_and_forecast(series: pd.Series, horizon: int, level: int) -> Selection:
-    """Backtest every candidate on ``series``, choose the lowest MASE, refit on all of it."""
+def _plan_notes(series: pd.Series, plan: BacktestPlan) -> list[str]:
+    n = len(series)
+    notes = []
+    if n < 2 * SEASON:
+        notes.append(
+            f"Seasonal models need 24 months to learn a year; with {n} months the models were"
+            " fitted without yearly seasonality."
+        )
+    elif not plan.seasonal:
+        first = series.index[plan.origins[0]].strftime("%b %Y")
+        notes.append(
+            f"Seasonal models need 24 months to learn a year: the forecast uses them ({n} months),"
+            f" but the backtest from {first} had less, so its models were checked without it."
+        )
+    if len(plan.origins) < len(FOLD_NAMES):
+        notes.append(f"Only {len(plan.origins)} backtest origin(s) fit in {n} months.")
+    return notes
+
+
+FOLD_NAMES: Final = ("a year", "8 months", "4 months")
+
+
+def select_and_forecast(
+    series: pd.Series, horizon: int, level: int, method: Method = "combination"
+) -> Selection:
+    """Backtest every family on ``series``, then combine (or choose), calibrate and forecast."""
     notes: list[str] = []
     series = _prepare(series, notes)
     plan = plan_backtest(len(series), horizon)
-    if not plan.seasonal:
-        notes.append(
-            f"Seasonal models need 24 months in every backtest window; with {len(series)}"
-            " months the candidates were fitted without yearly seasonality."
-        )
-    if len(plan.origins) < MAX_FOLDS:
-        notes.append(f"Only {len(plan.origins)} backtest origin(s) fit in {len(series)} months.")
-    values = series.to_numpy()
-    scores: dict[str, CandidateScore] = {}
-    folds: dict[str, list[FoldForecast]] = {}
-    seconds: dict[str, float] = {}
-    for family, model in build_candidates(plan.seasonal, plan.origins[0]).items():
-        started = time.perf_counter()
-        try:
-            folds[family] = _backtest_family(family, series, plan, level)
-            scores[family] = CandidateScore(
-                family, model.name, "ok", **score_folds(values, folds[family])
-            )
-        except Exception as exc:  # one failing model never sinks the metric: say why and go on
-            scores[family] = CandidateScore(
-                family, model.name, "failed", first_line(exc, limit=200)
-            )
-        seconds[family] = time.perf_counter() - started
-    ranked = sorted((s for s in scores.values() if s.status == "ok"), key=_rank_key)
-    if not ranked:
-        raise ModelError(
-            "every candidate model failed: "
-            + "; ".join(f"{s.name}: {s.reason}" for s in scores.values())
-        )
-    members = [s.family for s in ranked[:ENSEMBLE_SIZE]]
-    if len(members) >= 2:
-        folds["ensemble"] = _ensemble_folds([folds[m] for m in members])
-        scores["ensemble"] = CandidateScore(
-            "ensemble",
-            f"Mean of {', '.join(scores[m].name for m in members)}",
-            "ok",
-            **score_folds(values, folds["ensemble"]),
-        )
-        ranked = sorted((s for s in scores.values() if s.status == "ok"), key=_rank_key)
-    forecast, chosen = _refit_best(ranked, series, plan, level, members, notes, seconds)
-    dates = pd.date_range(series.index[-1] + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
-    return Selection(
-        best=chosen.family,
-        best_name=chosen.name,
-        scores=list(scores.values()),
-        forecast=forecast,
-        dates=dates,
-        folds=folds,
-        plan=plan,
-        notes=notes,
-        family_seconds=seconds,
-    )
+    folds, finals = run_fits(series, plan)
+    return assemble(series, plan, folds, finals, horizon, level, method, notes=notes)
 
 
-def _rank_key(score: CandidateScore) -> tuple[float, float]:
-    return (
-        score.mase if score.mase is not None else np.inf,
-        score.smape if score.smape is not None else np.inf,
-    )
-
-
-def _refit_best(
-    ranked: list[CandidateScore],
+def assemble(
     series: pd.Series,
     plan: BacktestPlan,
+    folds: Mapping[str, Sequence[FitOutput]],
+    finals: Mapping[str, FitOutput],
+    horizon: int,
     level: int,
-    members: list[str],
-    notes: list[str],
-    seconds: dict[str, float],
-) -> tuple[Forecast, CandidateScore]:
-    for candidate in ranked:
-        started = time.perf_counter()
-        try:
-            forecast = _refit(candidate.family, series, plan, level, members)
-        except Exception as exc:  # fall back to the next best, and say so
-            notes.append(
-                f"{candidate.name} could not be refitted on all data "
-                f"({first_line(exc, limit=200)}); the next best model was used."
+    method: Method = "combination",
+    settings: CombineSettings = SHIPPED,
+    notes: Sequence[str] = (),
+) -> Selection:
+    """Score every family, combine (or choose the best by backtest), calibrate; fits nothing."""
+    y = series.to_numpy(dtype="float64")
+    all_notes = [*notes, *_plan_notes(series, plan)]
+    ok = ok_families(folds, finals)
+    if not ok:
+        reasons = "; ".join(
+            f"{_name(f, folds, finals)}: {_reason(f, folds, finals)}" for f in folds
+        )
+        raise ModelError(f"every candidate model failed: {reasons}")
+    # The choice by backtest reads the same months as the leaderboard (the horizon's): unlike
+    # the combination, the family it picks may change with the horizon.
+    at_horizon = {f: score_paths(y, plan.origins, [o.mean for o in folds[f]], horizon) for f in ok}
+    best_single = min(ok, key=lambda f: (at_horizon[f], f))
+    members = [f for f in settings.members if f in ok] if method == "combination" else []
+    if method == "combination" and not members:
+        all_notes.append(
+            "No combination member could be fitted; the best model by backtest is used."
+        )
+    shipped = members or [best_single]
+    final, fold_paths, weights = combine_outputs(y, plan, folds, finals, shipped, settings)
+    family = "combination" if members else best_single
+    name = _combination_name(weights) if members else _name(best_single, folds, finals)
+    seconds = {f: sum(o.seconds for o in folds[f]) + _final_seconds(f, finals) for f in folds}
+    fold_forecasts = _fold_forecasts(series, plan, folds, ok, horizon, level)
+    fold_forecasts[family] = [
+        FoldForecast(o, series.index[o], *_head(c, horizon, level))
+        for o, c in zip(plan.origins, fold_paths, strict=True)
+    ]
+    scores = _scores(y, folds, finals, fold_forecasts, seconds)
+    if members:
+        scores.append(CandidateScore(family, name, "ok", **score_folds(y, fold_forecasts[family])))
+    coverage = _coverage(y, plan, fold_paths, horizon)
+    dates = pd.date_range(series.index[-1] + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
+    return Selection(
+        best=family,
+        best_name=name,
+        scores=scores,
+        forecast=as_forecast(final, horizon),
+        dates=dates,
+        folds=fold_forecasts,
+        plan=plan,
+        notes=all_notes,
+        family_seconds=seconds,
+        method=method,
+        best_single=best_single,
+        coverage=coverage,
+        weights=weights,
+        seasonal=len(series) >= 2 * SEASON,
+        level=level,
+    )
+
+
+def _head(c: Combined, horizon: int, level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lower, upper = c.bands[level]
+    return c.mean[:horizon], lower[:horizon], upper[:horizon]
+
+
+def _name(
+    family: str, folds: Mapping[str, Sequence[FitOutput]], finals: Mapping[str, FitOutput]
+) -> str:
+    final = finals.get(family)
+    if final is not None and final.status == "ok":
+        return final.name
+    return folds[family][0].name if folds.get(family) else FAMILY_LABELS.get(family, family)
+
+
+def _reason(
+    family: str, folds: Mapping[str, Sequence[FitOutput]], finals: Mapping[str, FitOutput]
+) -> str:
+    outs = [*folds.get(family, []), *([finals[family]] if family in finals else [])]
+    return next((o.reason for o in outs if o.status == "failed"), "")
+
+
+def _final_seconds(family: str, finals: Mapping[str, FitOutput]) -> float:
+    return finals[family].seconds if family in finals else 0.0
+
+
+def _combination_name(weights: Mapping[str, float]) -> str:
+    """Short enough for a chart title; the weights themselves are in the model details."""
+    return (
+        f"Weighted combination of {len(weights)} models"
+        if len(weights) > 1
+        else (f"Combination: {FAMILY_LABELS.get(next(iter(weights)), 'one model')} alone")
+    )
+
+
+def _fold_forecasts(
+    series: pd.Series,
+    plan: BacktestPlan,
+    folds: Mapping[str, Sequence[FitOutput]],
+    ok: Sequence[str],
+    horizon: int,
+    level: int,
+) -> dict[str, list[FoldForecast]]:
+    """Each single family's folds cut to the horizon, with its own (uncalibrated) band."""
+    return {
+        f: [
+            FoldForecast(
+                o.origin,
+                series.index[o.origin],
+                o.mean[:horizon],
+                o.bands[level][0][:horizon],
+                o.bands[level][1][:horizon],
             )
-            continue
-        finally:
-            seconds[candidate.family] = seconds.get(candidate.family, 0.0) + (
-                time.perf_counter() - started
+            for o in folds[f]
+        ]
+        for f in ok
+    }
+
+
+def _scores(
+    y: np.ndarray,
+    folds: Mapping[str, Sequence[FitOutput]],
+    finals: Mapping[str, FitOutput],
+    fold_forecasts: Mapping[str, list[FoldForecast]],
+    seconds: Mapping[str, float],
+) -> list[CandidateScore]:
+    scores = []
+    for family in folds:
+        name = _name(family, folds, finals)
+        if family in fold_forecasts:
+            scores.append(
+                CandidateScore(
+                    family,
+                    name,
+                    "ok",
+                    seconds=seconds[family],
+                    **score_folds(y, fold_forecasts[family]),
+                )
             )
-        return forecast, candidate
-    raise ModelError("no candidate could be refitted on the full history")
+        else:
+            scores.append(
+                CandidateScore(
+                    family, name, "failed", _reason(family, folds, finals), seconds=seconds[family]
+                )
+            )
+    return scores
+
+
+def _coverage(
+    y: np.ndarray, plan: BacktestPlan, paths: Sequence[Combined], horizon: int
+) -> dict[int, float]:
+    """How often the shipped bands held the actual month in the backtest, per level."""
+    out = {}
+    for level in CHART_LEVELS:
+        inside: list[bool] = []
+        for origin, path in zip(plan.origins, paths, strict=True):
+            lower, upper = path.bands[level]
+            k = min(horizon, len(path.mean))
+            actual = y[origin : origin + k]
+            inside.extend((actual >= lower[:k]) & (actual <= upper[:k]))
+        out[level] = float(np.mean(inside))
+    return out

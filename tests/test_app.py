@@ -363,3 +363,18 @@ def test_forecast_bands_are_shaded_areas_without_markers() -> None:
             assert trace.get("fill") == "toself", (metric, trace["name"])
             seen += 1
     assert seen == 2 * len(METRICS), "each forecast chart has an 80% and a 95% band"
+
+
+def test_model_details_show_measured_accuracy_coverage_and_how_sure() -> None:
+    at = upload(fresh_app(), _seed_file("sample_financial_data.csv"))
+    assert_clean(at)
+    sure = [i.value for i in at.info if "8 chances in 10" in i.value]
+    assert sure and sure[0].split(":")[0] in {"Fairly sure", "Moderately sure", "Not very sure"}
+    assert "In the backtest the forecast missed by" in sure[0]
+    text = " ".join(m.value for m in at.markdown)
+    assert "Measured accuracy (backtest" in text and "(95% band)" in text
+    # The shipped combination with its weights, and what a choice by backtest would have been.
+    assert "Weighted combination of 5 models" in text and "would have picked" in text
+    table = next(d.value for d in at.dataframe if "Shipped" in d.value.columns)
+    assert "Best by backtest" in table.columns
+    assert (table["Shipped"] == "✓").sum() == 1 and (table["Best by backtest"] == "✓").sum() == 1

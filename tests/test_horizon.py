@@ -36,8 +36,8 @@ def test_the_supported_horizon_is_exactly_what_the_backtest_can_plan(months: int
 def test_the_message_says_what_the_data_supports() -> None:
     assert horizon_message(24, 12) is None
     assert horizon_message(12, 12) == (
-        "12 months support at most a 6-month horizon (every forecast is backtested on the "
-        "history first); choose 6 months or fewer, not 12.")
+        "12 months support at most a 4-month horizon (every forecast is backtested on the "
+        "history first); choose 4 months or fewer, not 12.")
 
 
 def twelve_months(path: Path) -> Path:
@@ -60,22 +60,22 @@ def test_a_twelve_month_file_at_a_twelve_month_horizon_exits_2_in_one_line(
                "sequential", "--output", tmp_path / "out.json")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "error: 12 months support at most a 6-month horizon (every forecast is backtested on "
-        "the history first); choose 6 months or fewer, not 12."]
+        "error: 12 months support at most a 4-month horizon (every forecast is backtested on "
+        "the history first); choose 4 months or fewer, not 12."]
     assert not (tmp_path / "out.json").exists()
 
 
 def test_the_supported_horizon_forecasts_every_metric(tmp_path: Path) -> None:
     output = tmp_path / "out.json"
-    done = cli(twelve_months(tmp_path / "year.csv"), "--horizon", "6", "--executor",
+    done = cli(twelve_months(tmp_path / "year.csv"), "--horizon", "4", "--executor",
                "sequential", "--output", output)
     assert done.returncode == 0, done.stderr
     body = json.loads(output.read_text())["full_analysis_report"]
     forecast = {m: rows for m, rows in body["forecast_chart"].items() if rows}
     assert set(forecast) == {"revenue", "expenses", "profit", "profit_margin", "expense_ratio",
                              "growth_rate"}
-    assert all(len(rows) == 6 for rows in forecast.values())
-    assert body["metadata"]["max_horizon_months"] == 6
+    assert all(len(rows) == 4 for rows in forecast.values())
+    assert body["metadata"]["max_horizon_months"] == 4
 
 
 def test_a_run_where_no_metric_could_be_forecast_is_a_failure(tmp_path: Path) -> None:

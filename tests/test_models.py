@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from forecasting import ModelError
-from forecasting.models import FAMILIES, Forecast, build_candidates
-from forecasting.models.baselines import Drift, SeasonalNaive
+from forecasting.models import SINGLE_FAMILIES, Forecast, build_candidates, check_forecast
+from forecasting.models.baselines import Drift, SeasonalNaive, SeasonalNaiveDrift
 
 HOLDOUT = 12
 LEVELS = (80, 95)
-SEASONAL_FAMILIES = ("prophet", "ets", "sarima", "theta", "seasonal_naive")
+SEASONAL_FAMILIES = ("prophet", "ets", "sarima", "theta", "seasonal_naive", "snaive_drift")
 
 pytestmark = pytest.mark.usefixtures("single_blas_thread")
 
@@ -31,12 +31,12 @@ def holdout(seasonal_48: pd.Series) -> pd.Series:
 def forecasts(train: pd.Series) -> dict[str, Forecast]:
     """Every family fitted once on 36 months and asked for the next 12."""
     candidates = build_candidates(seasonal=True, train_length=len(train))
-    assert set(candidates) == set(FAMILIES) - {"ensemble"}
+    assert set(candidates) == set(SINGLE_FAMILIES)
     return {family: model.fit(train).predict(HOLDOUT, LEVELS)
             for family, model in candidates.items()}
 
 
-FAMILY_PARAMS = ["prophet", "ets", "sarima", "theta", "seasonal_naive", "drift"]
+FAMILY_PARAMS = ["prophet", "ets", "sarima", "theta", "seasonal_naive", "drift", "snaive_drift"]
 
 
 @pytest.mark.parametrize("family", FAMILY_PARAMS)
@@ -94,11 +94,43 @@ def test_bands_widen_further_ahead(forecasts) -> None:
 def test_short_histories_get_no_seasonal_naive() -> None:
     assert "seasonal_naive" not in build_candidates(seasonal=False, train_length=11)
     assert "seasonal_naive" in build_candidates(seasonal=False, train_length=12)
+    assert "snaive_drift" in build_candidates(seasonal=False, train_length=12)
+
+
+def test_seasonal_naive_with_drift_adds_a_year_of_growth() -> None:
+    # Two years of a company growing 10% a year with a January dip: next January is this
+    # January plus the average year-over-year change, not this January again.
+    rng = np.random.default_rng(11)
+    season = np.tile([80.0, 90, 100, 100, 105, 110, 100, 95, 100, 110, 120, 130], 2)
+    values = season * np.repeat([1.0, 1.1], 12) + rng.normal(0, 1, 24)
+    y = pd.Series(values, index=pd.date_range("2023-01-01", periods=24, freq="MS"))
+    forecast = SeasonalNaiveDrift().fit(y).predict(3, LEVELS)
+    yearly_change = float(np.mean(values[12:] - values[:12]))
+    assert forecast.mean == pytest.approx(values[12:15] + yearly_change)
+    assert (forecast.mean > values[12:15]).all()
+
+
+def _forecast(mean: list[float], lower: list[float], upper: list[float]) -> Forecast:
+    lo, hi = np.array(lower), np.array(upper)
+    return Forecast(np.array(mean), {80: (lo, hi), 95: (lo - 1, hi + 1)})
+
+
+def test_a_band_that_misses_its_own_forecast_is_a_failure_not_widened(seasonal_48) -> None:
+    # A broken interval (the point above the upper bound) must not be silently widened to
+    # surround the point: the candidate fails with a reason a person reads.
+    broken = _forecast([100.0, 110.0], [90.0, 90.0], [105.0, 105.0])
+    with pytest.raises(ModelError, match="band does not contain its own forecast"):
+        check_forecast(broken, seasonal_48, 2)
+    good = _forecast([100.0, 110.0], [90.0, 95.0], [105.0, 120.0])
+    checked = check_forecast(good, seasonal_48, 2)
+    assert checked.bands[80][0].tolist() == [90.0, 95.0]
+    assert checked.bands[80][1].tolist() == [105.0, 120.0]
 
 
 @pytest.mark.parametrize(("model", "months", "message"), [
     (SeasonalNaive(), 11, "seasonal naive needs 12 months"),
     (Drift(), 2, "drift needs 3 months"),
+    (SeasonalNaiveDrift(), 11, "seasonal naive with drift needs 12 months"),
 ])
 def test_baseline_refuses_a_too_short_history(seasonal_48, model, months: int,
                                               message: str) -> None:

@@ -73,8 +73,9 @@ def test_model_health_names_the_model_and_its_backtest(body: dict[str, Any], met
     health = body["model_health_report"][metric]
     assert health["status"] == "ok"
     assert isinstance(health["best_model_selected"], str) and health["best_model_selected"]
-    # Jan 2024: the same calendar months as the forecast, a year earlier (24 months of data)
-    assert health["backtest_origins"] == ["2024-01-01", "2024-07-01", "2024-10-01"]
+    # Folds start a year, 8 and 4 months before the data ends: Jan 2024 forecasts the same
+    # calendar months as the forecast, a year earlier (24 months of data)
+    assert health["backtest_origins"] == ["2024-01-01", "2024-05-01", "2024-09-01"]
     candidates = health["candidates"]
     assert len(candidates) >= 5
     for candidate in candidates:
@@ -86,15 +87,37 @@ def test_model_health_names_the_model_and_its_backtest(body: dict[str, Any], met
     chosen = next(c for c in candidates if c["family"] == health["best_model_family"])
     assert chosen["model"] == health["best_model_selected"]
     assert chosen["mase"] == health["backtest_mase"]
-    # growth_rate keeps the model chosen on revenue (its health note says so).
-    if metric != "growth_rate" and not any("could not be refitted" in n for n in health["notes"]):
-        assert chosen["mase"] == min(c["mase"] for c in ok)
+    # The choice by backtest stays visible: the single model with the lowest backtest MASE
+    # (growth_rate keeps revenue's, re-scored on growth).
+    singles = [c for c in ok if c["family"] != "combination"]
+    by_backtest = next(c for c in candidates if c["family"] == health["best_by_backtest_family"])
+    if metric != "growth_rate":
+        assert by_backtest["mase"] == min(c["mase"] for c in singles)
 
 
-def test_model_health_explains_why_24_months_get_no_seasonal_models(body: dict[str, Any]) -> None:
+@pytest.mark.parametrize("metric", METRICS)
+def test_model_health_states_accuracy_coverage_and_how_sure(body: dict[str, Any],
+                                                            metric: str) -> None:
+    health = body["model_health_report"][metric]
+    accuracy = health["accuracy"]
+    assert accuracy["months_checked"] >= 9  # three folds, three months each at horizon 3
+    assert accuracy["backtest_mase"] == health["backtest_mase"] and accuracy["backtest_mase"] > 0
+    assert accuracy["typical_error_text"]
+    assert "forecast_accuracy" in accuracy["definition"]
+    if metric != "growth_rate":
+        assert 0 <= accuracy["coverage_80"] <= accuracy["coverage_95"] <= 1
+    sentence = health["certainty"]
+    assert sentence.split(":")[0] in {"Fairly sure", "Moderately sure", "Not very sure"}
+    assert "January 2025 is expected between" in sentence
+    assert "In the backtest the forecast missed by" in sentence
+
+
+def test_model_health_says_24_months_learn_a_season_but_backtest_without(
+        body: dict[str, Any]) -> None:
     health = body["model_health_report"]["revenue"]
-    assert health["seasonal_models"] is False
-    assert any("Seasonal models need 24 months" in note for note in health["notes"])
+    assert health["seasonal_models"] is True
+    assert any("Seasonal models need 24 months" in note and "the forecast uses them" in note
+               for note in health["notes"])
 
 
 def test_growth_rate_health_says_it_is_derived_from_revenue(body: dict[str, Any]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from .base import SEASON, Forecast, Forecaster, check_forecast
-from .baselines import Drift, SeasonalNaive
+from .base import SEASON, Forecast, Forecaster, check_forecast, quiet_fit, sigma_from_bands, z_value
+from .baselines import Drift, SeasonalNaive, SeasonalNaiveDrift
 from .prophet_model import ProphetModel, silence_prophet
 from .statsmodels_family import ETS, SARIMA, Theta
 
@@ -14,11 +14,15 @@ __all__ = [
     "FAMILIES",
     "FAMILY_LABELS",
     "SEASON",
+    "SINGLE_FAMILIES",
     "Forecast",
     "Forecaster",
     "build_candidates",
     "check_forecast",
+    "quiet_fit",
+    "sigma_from_bands",
     "silence_prophet",
+    "z_value",
 ]
 
 FAMILY_LABELS: Final[dict[str, str]] = {
@@ -28,7 +32,8 @@ FAMILY_LABELS: Final[dict[str, str]] = {
     "theta": "Theta",
     "seasonal_naive": "Seasonal naive",
     "drift": "Naive with drift",
-    "ensemble": "Ensemble (mean of best 3)",
+    "snaive_drift": "Seasonal naive with drift",
+    "combination": "Combination (weighted by backtest)",
 }
 FAMILIES: Final = tuple(FAMILY_LABELS)
 
@@ -39,10 +44,13 @@ _FACTORIES: Final[dict[str, Callable[[bool], Forecaster]]] = {
     "theta": Theta,
     "seasonal_naive": lambda seasonal: SeasonalNaive(),
     "drift": lambda seasonal: Drift(),
+    "snaive_drift": lambda seasonal: SeasonalNaiveDrift(),
 }
+SINGLE_FAMILIES: Final = tuple(_FACTORIES)
+_MIN_MONTHS: Final = {"seasonal_naive": SEASON, "snaive_drift": SEASON}
 
 
 def build_candidates(seasonal: bool, train_length: int) -> dict[str, Forecaster]:
     """Fresh, unfitted candidates for a series; short histories get fewer of them."""
-    families = [f for f in _FACTORIES if f != "seasonal_naive" or train_length >= SEASON]
+    families = [f for f in _FACTORIES if train_length >= _MIN_MONTHS.get(f, 0)]
     return {family: _FACTORIES[family](seasonal) for family in families}

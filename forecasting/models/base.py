@@ -14,7 +14,16 @@ import pandas as pd
 
 from ..errors import ModelError
 
-__all__ = ["SEASON", "Forecast", "Forecaster", "check_forecast", "normal_bands", "quiet_fit"]
+__all__ = [
+    "SEASON",
+    "Forecast",
+    "Forecaster",
+    "check_forecast",
+    "normal_bands",
+    "quiet_fit",
+    "sigma_from_bands",
+    "z_value",
+]
 
 SEASON = 12  # monthly data: one season is a year
 
@@ -50,7 +59,12 @@ def normal_bands(mean: np.ndarray, sigma: np.ndarray, levels: Sequence[int]) -> 
 
 
 def check_forecast(forecast: Forecast, history: pd.Series, horizon: int) -> Forecast:
-    """Reject non-finite or absurd forecasts (ETS can explode on some series), order the bands."""
+    """Reject non-finite or absurd forecasts (ETS can explode on some series) and broken bands.
+
+    A band that does not contain its own point forecast, or a 95% band narrower than the 80%
+    one, means the model's interval is broken: the candidate fails rather than have its band
+    silently widened around the point (which would hide the defect).
+    """
     arrays = [forecast.mean, *[b for pair in forecast.bands.values() for b in pair]]
     if any(len(a) != horizon or not np.all(np.isfinite(a)) for a in arrays):
         raise ModelError("the forecast has missing or infinite values")
@@ -58,10 +72,29 @@ def check_forecast(forecast: Forecast, history: pd.Series, horizon: int) -> Fore
     if float(np.max(np.abs(forecast.mean))) > 10 * scale + 1:
         raise ModelError("the forecast is more than ten times the largest value in the history")
     mean = forecast.mean.astype("float64")
-    bands = {
-        lv: (np.minimum(lo, mean), np.maximum(hi, mean)) for lv, (lo, hi) in forecast.bands.items()
-    }
-    return Forecast(mean, bands)
+    # Sample quantiles can miss the point by rounding; anything larger is a broken interval.
+    slack = 1e-6 * (scale + float(np.max(np.abs(mean))))
+    for lower, upper in forecast.bands.values():
+        if np.any(lower > mean + slack) or np.any(upper < mean - slack):
+            raise ModelError("its uncertainty band does not contain its own forecast")
+    if {80, 95} <= set(forecast.bands):
+        (lo80, hi80), (lo95, hi95) = forecast.bands[80], forecast.bands[95]
+        if np.any(lo95 > lo80 + slack) or np.any(hi95 < hi80 - slack):
+            raise ModelError("its 95% band is narrower than its 80% band")
+    return Forecast(
+        mean,
+        {
+            lv: (lo.astype("float64"), hi.astype("float64"))
+            for lv, (lo, hi) in forecast.bands.items()
+        },
+    )
+
+
+def sigma_from_bands(forecast: Forecast) -> np.ndarray:
+    """The standard deviation a family's own 95% band implies at each step (normal reading)."""
+    lower, upper = forecast.bands[95]
+    sigma: np.ndarray = np.maximum((upper - lower) / (2 * z_value(95)), 0.0)
+    return sigma
 
 
 @contextmanager

@@ -17,7 +17,8 @@ from .base import SEASON, Forecast
 
 __all__ = ["ProphetModel", "silence_prophet"]
 
-_SAMPLES: Final = 500
+# Its band is read as a spread (then calibrated), for which 200 draws are enough.
+_SAMPLES: Final = 200
 _FIT_TIMEOUT_S: Final = 20.0
 _YEARLY_FOURIER_ORDER: Final = 4  # 12 points a year identify at most 5 harmonics
 # Prophet samples with numpy's global generator; threads must not reseed it under each other.

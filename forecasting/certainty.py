@@ -1,0 +1,84 @@
+"""How sure a forecast is, in figures measured on its backtest and in one plain sentence."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from .narratives import format_value
+from .selection import Selection
+
+__all__ = ["ACCURACY_DEFINITION", "accuracy_entry"]
+
+ACCURACY_DEFINITION: Final = (
+    "Measured on the backtest: the shipped forecast made from past months and compared with what "
+    "happened. MASE is its mean absolute error divided by the history's mean absolute "
+    "year-over-year change (month-to-month under two years): below 1 beats repeating last year. "
+    "The typical error is the mean absolute error (as a share of the actual values for money). "
+    "Coverage is the share of actual months inside the 80% and 95% bands. The report's "
+    "kpis.forecast_accuracy is 100 minus the median backtest sMAPE of the money metrics."
+)
+# Half the 80% band as a share of the forecast: where "fairly sure" ends and "not very sure" starts.
+_SURE: Final = ((0.05, "Fairly sure"), (0.15, "Moderately sure"))
+
+
+def _typical_error(actual: np.ndarray, predicted: np.ndarray, unit: str) -> tuple[float, str]:
+    error = np.abs(actual - predicted)
+    if unit == "currency":
+        share = float(np.sum(error) / max(float(np.sum(np.abs(actual))), 1e-9)) * 100
+        return share, f"{share:.1f}%"
+    mae = float(np.mean(error))
+    return mae, f"{mae:.1f} pts" if unit == "percent" else format_value(mae, unit)
+
+
+def _backtest(sel: Selection, history: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The shipped forecast's backtest months with their actuals, matched by date."""
+    actual, predicted, inside = [], [], []
+    for fold in sel.folds.get(sel.best, []):
+        dates = pd.date_range(fold.start, periods=len(fold.predicted), freq="MS")
+        values = history.reindex(dates).to_numpy(dtype="float64")
+        keep = np.isfinite(values)
+        actual.extend(values[keep])
+        predicted.extend(fold.predicted[keep])
+        inside.extend((values[keep] >= fold.lower[keep]) & (values[keep] <= fold.upper[keep]))
+    return np.asarray(actual), np.asarray(predicted), np.asarray(inside, dtype=bool)
+
+
+def _sentence(sel: Selection, unit: str, error_text: str, held: str) -> str:
+    lower, upper = sel.forecast.bands[80]
+    point = float(sel.forecast.mean[0])
+    half = (float(upper[0]) - float(lower[0])) / 2
+    relative = half / abs(point) if point else np.inf
+    label = next((text for limit, text in _SURE if relative <= limit), "Not very sure")
+    month = pd.Timestamp(sel.dates[0]).strftime("%B %Y")
+    text = (
+        f"{label}: {month} is expected between {format_value(float(lower[0]), unit)} and "
+        f"{format_value(float(upper[0]), unit)} (8 chances in 10)."
+    )
+    if error_text:
+        text += f" In the backtest the forecast missed by {error_text} on average{held}."
+    return text
+
+
+def accuracy_entry(sel: Selection, history: pd.Series, unit: str) -> dict[str, Any]:
+    """Backtest accuracy and band coverage of the shipped forecast, and how sure it is in words."""
+    actual, predicted, inside = _backtest(sel, history)
+    error, error_text = _typical_error(actual, predicted, unit) if len(actual) else (None, "")
+    shipped = next((s for s in sel.scores if s.family == sel.best), None)
+    held = ""
+    if len(inside):
+        held = (
+            f", and its {sel.level}% band held {int(inside.sum())} of {len(inside)} actual months"
+        )
+    return {
+        "backtest_mase": None if shipped is None else shipped.mase,
+        "typical_error": error,
+        "typical_error_text": error_text,
+        "months_checked": len(actual),
+        "coverage_80": sel.coverage.get(80),
+        "coverage_95": sel.coverage.get(95),
+        "certainty": _sentence(sel, unit, error_text, held),
+        "definition": ACCURACY_DEFINITION,
+    }

@@ -354,6 +354,8 @@ class WorkerPool(Executor):
         worker.conn.close()
         shutil.rmtree(worker.tmpdir, ignore_errors=True)
         exitcode = worker.process.exitcode
+        if self._shared.exiting:  # killed by the exit clean-up: nothing to report or replace
+            return
         if worker.state == "starting":
             self._start_failed(worker.start_error or exit_text(exitcode), worker.pid)
         elif worker.state != "stopping" or worker.item is not None:

@@ -85,7 +85,7 @@ def _refused() -> list[Case]:
             [[f"{m:%Y-%m-%d}", f"{'$' if i % 2 else '¥'}{1000 + i}"]
              for i, m in enumerate(_months(14))]).encode(), False, "mixes currencies"),
         Case("a year at 12 months.csv", _revenue(12).encode(), False,
-             "12 months support at most a 6-month horizon", horizon=12),
+             "12 months support at most a 4-month horizon", horizon=12),
         Case("gaps.csv", _table(["Date", "Revenue"], [
             [f"{m:%Y-%m-%d}", 100 + i if i % 3 == 0 else ""]
             for i, m in enumerate(_months(20))]).encode(), False, "missing in most months"),

@@ -99,9 +99,9 @@ def test_a_horizon_the_history_cannot_backtest_says_what_it_supports() -> None:
     case = next(c for c in CORPUS if c.name == "a year at 12 months.csv")
     at = upload(case)
     errors = [unescaped(e.value) for e in at.error]
-    assert any("12 months support at most a 6-month horizon" in e for e in errors), errors
+    assert any("12 months support at most a 4-month horizon" in e for e in errors), errors
     assert not at.get("download_button")
-    at.sidebar.slider(key="horizon").set_value(6).run()
+    at.sidebar.slider(key="horizon").set_value(4).run()
     assert not at.exception
     assert not any("horizon" in unescaped(e.value) for e in at.error)
-    assert any(kind == "caption" and "forecasting 6 month(s)" in text for kind, text in texts(at))
+    assert any(kind == "caption" and "forecasting 4 month(s)" in text for kind, text in texts(at))

@@ -80,7 +80,7 @@ def test_the_supported_horizon_forecasts_every_metric(tmp_path: Path) -> None:
 
 def test_a_run_where_no_metric_could_be_forecast_is_a_failure(tmp_path: Path) -> None:
     data = twelve_months(tmp_path / "year.csv").read_bytes()
-    prepared = prepare([SourceFile("year.csv", data)], horizon=6, level=95)
+    prepared = prepare([SourceFile("year.csv", data)], horizon=4, level=95)
     # The jobs at a horizon the history cannot backtest: every metric fails in the engine.
     too_far = dataclasses.replace(prepared, horizon=12, jobs=[
         dataclasses.replace(job, horizon=12) for job in prepared.jobs])

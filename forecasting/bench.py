@@ -1,23 +1,41 @@
-"""Sequential vs parallel on the same jobs, data and warm pool, measured in one run."""
+"""Sequential vs parallel on the same jobs, data and warm pool, measured in one run, with the
+CPU the run actually got (``machine``): a speedup on a busy machine says so."""
 
 from __future__ import annotations
 
 import os
 import pickle
-import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from .machine import CpuSnapshot, cpus_available, load_average, speed_verdict
 from .pipeline import Analysis, Prepared, RunTiming
 from .pool import WorkerPool
 from .report import build_report
 from .runner import MetricResult, run_jobs
 from .settings import DEFAULT_TIME_LIMIT
 
-__all__ = ["compare", "forecasts_identical", "scaling_sweep", "timeline"]
+__all__ = ["compare", "forecasts_identical", "scaling_sweep", "timeline", "warm_up"]
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One timed run: its wall seconds, the CPU seconds its workers got, its results."""
+
+    seconds: float
+    cpu_seconds: float | None
+    results: dict[str, MetricResult]
+
+    @property
+    def cpus(self) -> float | None:
+        """CPUs the workers got on average during the run."""
+        if self.cpu_seconds is None or not self.seconds:
+            return None
+        return self.cpu_seconds / self.seconds
 
 
 def _run(
@@ -26,8 +44,9 @@ def _run(
     workers: int,
     time_limit: float,
     expected: Mapping[str, float] | None = None,
-) -> tuple[float, dict[str, MetricResult]]:
+) -> _Side:
     """The jobs on at most ``workers`` of the pool's warm workers at once (1: one after another)."""
+    before = CpuSnapshot.of(pool.worker_states())
     started = time.perf_counter()
     stream = run_jobs(
         prepared.jobs,
@@ -37,7 +56,20 @@ def _run(
         expected_seconds=expected,
     )
     results = {r.metric: r for r in stream}
-    return time.perf_counter() - started, results
+    seconds = time.perf_counter() - started
+    after = CpuSnapshot.of(pool.worker_states())
+    return _Side(seconds, after.since(before) if after else None, results)
+
+
+def warm_up(prepared: Prepared, pool: WorkerPool, time_limit: float = DEFAULT_TIME_LIMIT) -> None:
+    """One untimed job on every worker at once, so that neither timed side pays a first fit
+    (code paths, caches) the other does not: both sides start equally warm."""
+    if not prepared.jobs:
+        return
+    job = prepared.jobs[0]
+    copies = [replace(job, metric=f"warm-up {i + 1}") for i in range(pool.size)]
+    for _ in run_jobs(copies, pool, max_in_flight=pool.size, time_limit=time_limit):
+        pass
 
 
 def forecasts_identical(
@@ -103,45 +135,80 @@ def compare(
     time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> dict[str, Any]:
     """Run the same jobs one after another and on ``workers`` workers of the same warm pool,
-    ``repeat`` times each; medians compared. Both sides run in warm worker processes, so the
-    caller's process (a dashboard server) fits nothing and stays free for other sessions."""
+    ``repeat`` times each, after one warm-up; medians compared. Both sides run in warm worker
+    processes, so the caller's process (a dashboard server) fits nothing and stays free for
+    other sessions. The result says how much CPU each side got and what the speedup measures."""
     say = on_phase or (lambda _: None)
     workers = min(workers, pool.size)
-    sequential: list[float] = []
-    parallel: list[float] = []
-    seq_results: dict[str, MetricResult] = {}
-    par_results: dict[str, MetricResult] = {}
+    load_before = load_average()
+    say("warming every worker")
+    warm_up(prepared, pool, time_limit)
+    sequential: list[_Side] = []
+    parallel: list[_Side] = []
     for k in range(repeat):
         say(f"sequential run {k + 1} of {repeat}")
-        seconds, seq_results = _run(prepared, pool, 1, time_limit)
-        sequential.append(seconds)
+        sequential.append(_run(prepared, pool, 1, time_limit))
         # Longest jobs first in the parallel run, by the times just measured, so that no worker
         # idles at the end while another finishes a long job it started last.
-        expected = {m: r.seconds for m, r in seq_results.items()}
+        expected = {m: r.seconds for m, r in sequential[-1].results.items()}
         say(f"parallel run {k + 1} of {repeat} on {workers} workers")
-        seconds, par_results = _run(prepared, pool, workers, time_limit, expected)
-        parallel.append(seconds)
+        parallel.append(_run(prepared, pool, workers, time_limit, expected))
+    seq, par = _median(sequential), _median(parallel)
     return {
-        **_speedups(prepared, statistics.median(sequential), statistics.median(parallel),
-                    workers, seq_results, par_results),
+        **_speedups(prepared, seq.seconds, par.seconds, workers, seq.results, par.results),
+        **_cpu_figures(seq, par, workers, len(prepared.jobs), load_before),
         "repeat": repeat,
-        "sequential_runs_s": [round(s, 4) for s in sequential],
-        "parallel_runs_s": [round(s, 4) for s in parallel],
+        "sequential_runs_s": [round(side.seconds, 4) for side in sequential],
+        "parallel_runs_s": [round(side.seconds, 4) for side in parallel],
         "pool_start_s": round(pool.start_seconds, 4),
         "pool_warm_s": round(pool.ping_seconds(), 4),
-        "identical": forecasts_identical(seq_results, par_results),
+        "identical": forecasts_identical(sequential[-1].results, parallel[-1].results),
         # Which processes ran each side: pool workers, never the caller (a dashboard server).
-        "sequential_workers": sorted({r.worker for r in seq_results.values()}),
-        "per_metric": {
-            m: {
-                "seconds": round(r.seconds, 4),
-                "families": {f: round(s, 4) for f, s in r.family_seconds.items()},
-                "model_family": r.selection.best if r.selection else None,
-            }
-            for m, r in seq_results.items()
-        },
-        "timeline": timeline(par_results),
+        "sequential_workers": sorted({r.worker for r in sequential[-1].results.values()}),
+        "per_metric": _per_metric(sequential[-1].results),
+        "timeline": timeline(parallel[-1].results),
     }
+
+
+def _median(sides: list[_Side]) -> _Side:
+    """The run of median wall time (the lower middle one of an even count)."""
+    ordered = sorted(sides, key=lambda side: side.seconds)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _per_metric(results: dict[str, MetricResult]) -> dict[str, Any]:
+    return {
+        m: {
+            "seconds": round(r.seconds, 4),
+            "families": {f: round(s, 4) for f, s in r.family_seconds.items()},
+            "model_family": r.selection.best if r.selection else None,
+        }
+        for m, r in results.items()
+    }
+
+
+def _cpu_figures(
+    seq: _Side, par: _Side, workers: int, jobs: int, load_before: float | None
+) -> dict[str, Any]:
+    """The CPU each side got, the load around the runs and the headline that reads them."""
+    available = cpus_available()
+    used = min(workers, jobs)
+    verdict = speed_verdict(used, seq.seconds, par.seconds, seq.cpus, par.cpus, available)
+    return {
+        "cpus_available": available,
+        "sequential_cpu_s": _round(seq.cpu_seconds),
+        "parallel_cpu_s": _round(par.cpu_seconds),
+        "sequential_cpus": _round(seq.cpus, 2),
+        "parallel_cpus": _round(par.cpus, 2),
+        "load_before": load_before,
+        "load_after": load_average(),
+        "verdict": verdict.kind,
+        "headline": verdict.headline,
+    }
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def _speedups(
@@ -190,24 +257,28 @@ def scaling_sweep(
     on_phase: Callable[[str], None] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> list[dict[str, Any]]:
-    """Wall time on 1, 2, ... of the pool's warm workers, against one run on a single worker.
+    """Wall time on 1, 2, ... of the pool's warm workers, against one run on a single worker,
+    with the CPUs each run got.
 
     Counts above the pool's size are left out: one pool serves the whole sweep, so no cold
     start is measured and no extra processes are started."""
     say = on_phase or (lambda _: None)
+    say("warming every worker")
+    warm_up(prepared, pool, time_limit)
     say("one worker, one job after another")
-    baseline, _ = _run(prepared, pool, 1, time_limit)
+    baseline = _run(prepared, pool, 1, time_limit)
     rows = []
     for workers in (w for w in worker_counts if w <= pool.size):
-        say(f"{workers} worker(s)")
-        seconds, _ = _run(prepared, pool, workers, time_limit)
+        say(f"{workers} workers" if workers > 1 else "1 worker")
+        side = _run(prepared, pool, workers, time_limit)
         rows.append(
             {
-                "sequential_s": round(baseline, 4),
+                "sequential_s": round(baseline.seconds, 4),
                 "workers": workers,
-                "parallel_s": round(seconds, 4),
-                "speedup": round(baseline / seconds, 3),
+                "parallel_s": round(side.seconds, 4),
+                "speedup": round(baseline.seconds / side.seconds, 3),
                 "ideal": min(workers, len(prepared.jobs)),
+                "cpus": _round(side.cpus, 2),
             }
         )
     return rows

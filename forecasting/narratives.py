@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-__all__ = ["Alert", "build_narratives", "find_alerts", "format_value"]
+from .formatting import count, format_move, format_value, money, next_months
+
+__all__ = ["Alert", "Outlook", "build_narratives", "find_alerts", "format_value", "outlook"]
 
 Severity = Literal["high", "medium", "low"]
+# What an alert's number is, so that it is never shown without its unit.
+TriggerUnit = Literal["currency", "percent", "change", "ratio", "mase", "months"]
 _RANK: Final = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -22,6 +26,8 @@ class Alert:
     title: str
     detail: str
     value: float | None
+    unit: TriggerUnit | None = None
+    value_text: str | None = None  # the value with its unit, as the page shows it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -30,30 +36,24 @@ class Alert:
             "title": self.title,
             "detail": self.detail,
             "value": self.value,
+            "unit": self.unit,
+            "value_text": self.value_text,
         }
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """$1.2M, 34.5%, 41 days, 1.05x — how the finance team reads each unit."""
-    if value is None:
-        return "n/a"
-    # Round first so that -0.3 days reads "0 days", never "-0 days".
-    value = round(value, {"percent": 1, "days": 0, "ratio": 2}.get(unit, 0)) + 0.0
+def _trigger(value: float, unit: TriggerUnit) -> str:
+    """The number that set an alert off, with its unit ("change" alerts carry their own text)."""
     if unit == "currency":
-        sign = "-" if value < 0 else ""
-        size = abs(value)
-        if size >= 1e9:
-            return f"{sign}${size / 1e9:.2f}B"
-        if size >= 1e6:
-            return f"{sign}${size / 1e6:.2f}M"
-        if size >= 1e4:
-            return f"{sign}${size / 1e3:.0f}K"
-        return f"{sign}${size:,.0f}"
+        return money(value)
     if unit == "percent":
-        return f"{value:.1f}%"
-    if unit == "days":
-        return f"{value:.0f} days"
-    return f"{value:.2f}x"
+        return f"{value:.0f}%"
+    if unit == "ratio":
+        return f"{value:.2f}x"
+    if unit == "mase":
+        return f"MASE {value:.2f}"
+    if unit == "months":
+        return count(int(value), "month")
+    return f"{value:+.1f}"
 
 
 def _path(body: dict[str, Any], metric: str) -> tuple[list[float], list[dict[str, Any]]]:
@@ -61,123 +61,168 @@ def _path(body: dict[str, Any], metric: str) -> tuple[list[float], list[dict[str
     return history, body["forecast_chart"].get(metric, [])
 
 
-def _recent(history: list[float], months: int) -> float | None:
-    tail = history[-months:]
-    return sum(tail) / len(tail) if tail else None
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
-def _change_alerts(body: dict[str, Any], horizon: int) -> list[Alert]:
+@dataclass(frozen=True)
+class Outlook:
+    """Where a metric is expected to go: the forecast months' average against the same months a
+    year earlier where the history allows (a seasonal dip after a December peak is not a move),
+    else against the latest months."""
+
+    metric: str
+    label: str
+    unit: str
+    now: float
+    ahead: float
+    months: int
+    basis: str  # "the same months last year" or "the last 3 months"
+
+    @property
+    def move(self) -> float:
+        """Percent for money, points for percentages, days for days, a difference for ratios."""
+        if self.unit == "currency":
+            return (self.ahead / abs(self.now) - 1) * 100 if self.now else 0.0
+        return self.ahead - self.now
+
+    @property
+    def move_text(self) -> str:
+        return format_move(self.now, self.ahead, self.unit)
+
+
+def outlook(body: dict[str, Any], metric: str) -> Outlook | None:
+    """The expected change of ``metric`` over the horizon, or None when it was not forecast."""
+    history, forecast = _path(body, metric)
+    ahead = _mean([p["predicted"] for p in forecast if p["predicted"] is not None])
+    if not history or ahead is None:
+        return None
+    months = len(forecast)
+    n = len(history)
+    if n >= 12 + months:
+        now, basis = _mean(history[n - 12 : n - 12 + months]), "the same months last year"
+    else:
+        now, basis = _mean(history[-months:]), f"the last {count(months, 'month')}"
+    if now is None:
+        return None
+    health = body["model_health_report"][metric]
+    return Outlook(metric, health["label"], health["unit"], now, ahead, months, basis)
+
+
+# metric, the move that matters (percent for money, points, days), severity when it worsens
+_CHANGE_RULES: Final[tuple[tuple[str, float, Severity], ...]] = (
+    ("revenue", 5.0, "high"),
+    ("profit_margin", 2.0, "high"),
+    ("dso", 5.0, "medium"),
+    ("dpo", 5.0, "low"),
+    ("cash_conversion_cycle", 7.0, "medium"),
+    ("expense_ratio", 2.0, "medium"),
+)
+_FALLING_IS_WORSE: Final = frozenset({"revenue", "profit_margin", "dpo"})
+
+
+def _change_alerts(body: dict[str, Any]) -> list[Alert]:
     out = []
-    # metric, threshold of the move that matters, severity when it moves the wrong way
-    rules: tuple[tuple[str, float, Severity], ...] = (
-        ("revenue", 5.0, "high"),
-        ("profit_margin", 2.0, "high"),
-        ("dso", 5.0, "medium"),
-        ("dpo", 5.0, "low"),
-        ("cash_conversion_cycle", 7.0, "medium"),
-        ("expense_ratio", 2.0, "medium"),
-    )
-    for metric, threshold, severity in rules:
-        history, forecast = _path(body, metric)
-        if not history or not forecast:
+    for metric, threshold, severity in _CHANGE_RULES:
+        seen = outlook(body, metric)
+        if seen is None:
             continue
-        health = body["model_health_report"][metric]
-        # Against the same months a year earlier where the history allows: a seasonal dip after
-        # a December peak is not a risk.
-        base = history[-12 : len(history) - 12 + horizon] if len(history) >= 12 + horizon else []
-        now = _recent(base, horizon) if base else _recent(history, horizon)
-        ahead = sum(p["predicted"] for p in forecast) / len(forecast)
-        when = "the same months last year" if base else f"the last {horizon} month(s)"
-        if now is None:
-            continue
-        move = (ahead / now - 1) * 100 if health["unit"] == "currency" and now else ahead - now
-        unit = (
-            "%"
-            if health["unit"] == "currency"
-            else (" pts" if health["unit"] == "percent" else " days")
-        )
-        worse = (
-            move < -threshold if metric in ("revenue", "profit_margin", "dpo") else move > threshold
-        )
+        move = seen.move
+        worse = move < -threshold if metric in _FALLING_IS_WORSE else move > threshold
         if worse:
             out.append(
                 Alert(
                     severity,
                     metric,
-                    f"{health['label']} is forecast to worsen",
-                    f"{health['label']} moves {move:+.1f}{unit} over the next {horizon} "
-                    f"month(s) against {when}: {format_value(now, health['unit'])} then, "
-                    f"{format_value(ahead, health['unit'])} forecast.",
+                    f"{seen.label} is forecast to worsen",
+                    f"{seen.label} moves {seen.move_text} over {next_months(seen.months)} "
+                    f"against {seen.basis}: {format_value(seen.now, seen.unit)} then, "
+                    f"{format_value(seen.ahead, seen.unit)} forecast.",
                     round(move, 2),
+                    "change",
+                    seen.move_text,
                 )
             )
     return out
 
 
-def _level_alerts(body: dict[str, Any]) -> list[Alert]:
-    out = []
+def _cash_alerts(body: dict[str, Any]) -> list[Alert]:
     _, cash = _path(body, "cashflow")
-    negative = [p for p in cash if p["predicted"] is not None and p["predicted"] < 0]
+    negative = [p["predicted"] for p in cash if p["predicted"] is not None and p["predicted"] < 0]
     if negative:
-        out.append(
+        low = min(negative)
+        return [
             Alert(
                 "high",
                 "cashflow",
                 "Negative operating cash flow forecast",
-                f"Operating cash flow is forecast below zero in {len(negative)} month(s), "
-                f"lowest {format_value(min(p['predicted'] for p in negative), 'currency')}.",
-                min(p["predicted"] for p in negative),
+                f"Operating cash flow is forecast below zero in {count(len(negative), 'month')}, "
+                f"lowest {money(low)}.",
+                low,
+                "currency",
+                money(low),
             )
-        )
-    elif any(p["lower"] is not None and p["lower"] < 0 for p in cash):
-        low = min(p["lower"] for p in cash)
-        out.append(
+        ]
+    lowers = [p["lower"] for p in cash if p["lower"] is not None]
+    if lowers and min(lowers) < 0:
+        low = min(lowers)
+        return [
             Alert(
                 "medium",
                 "cashflow",
                 "Cash flow could turn negative",
-                f"The lower bound of the cash flow forecast reaches "
-                f"{format_value(low, 'currency')}.",
+                f"The lower bound of the cash flow forecast reaches {money(low)}.",
                 low,
+                "currency",
+                money(low),
             )
-        )
+        ]
+    return []
+
+
+def _leverage_alerts(body: dict[str, Any]) -> list[Alert]:
     de = body["kpis"].get("debt_to_equity_ratio")
-    if de is not None and (de > 2 or de < 0):
-        out.append(
-            Alert(
-                "high",
-                "debt_to_equity_ratio",
-                "Leverage is high",
-                f"Debt to equity stands at {de:.2f}x (above 2x, or negative equity).",
-                de,
-            )
+    if de is None or 0 <= de <= 1.5:
+        return []
+    high = de > 2 or de < 0
+    return [
+        Alert(
+            "high" if high else "medium",
+            "debt_to_equity_ratio",
+            "Leverage is high" if high else "Leverage is elevated",
+            f"Debt to equity stands at {de:.2f}x "
+            + ("(above 2x, or negative equity)." if high else "(above 1.5x)."),
+            de,
+            "ratio",
+            _trigger(de, "ratio"),
         )
-    elif de is not None and de > 1.5:
-        out.append(
-            Alert(
-                "medium",
-                "debt_to_equity_ratio",
-                "Leverage is elevated",
-                f"Debt to equity stands at {de:.2f}x (above 1.5x).",
-                de,
-            )
-        )
+    ]
+
+
+def _band_alerts(body: dict[str, Any]) -> list[Alert]:
     _, revenue = _path(body, "revenue")
-    if revenue and revenue[-1]["predicted"]:
-        last = revenue[-1]
-        width = (last["upper"] - last["lower"]) / abs(last["predicted"]) * 100
-        if width > 30:
-            out.append(
-                Alert(
-                    "medium",
-                    "revenue",
-                    "Revenue forecast is uncertain",
-                    f"The {body['metadata']['interval_level']}% band spans {width:.0f}% "
-                    "of the forecast at the end of the horizon.",
-                    round(width, 1),
-                )
-            )
-    return out
+    if not revenue or not revenue[-1]["predicted"]:
+        return []
+    last = revenue[-1]
+    width = (last["upper"] - last["lower"]) / abs(last["predicted"]) * 100
+    if width <= 30:
+        return []
+    return [
+        Alert(
+            "medium",
+            "revenue",
+            "Revenue forecast is uncertain",
+            f"The {body['metadata']['interval_level']}% band spans {width:.0f}% "
+            "of the forecast at the end of the horizon.",
+            round(width, 1),
+            "percent",
+            _trigger(width, "percent"),
+        )
+    ]
+
+
+def _level_alerts(body: dict[str, Any]) -> list[Alert]:
+    return _cash_alerts(body) + _leverage_alerts(body) + _band_alerts(body)
 
 
 def _quality_alerts(body: dict[str, Any]) -> list[Alert]:
@@ -202,6 +247,8 @@ def _quality_alerts(body: dict[str, Any]) -> list[Alert]:
                     f"Backtest MASE {health['backtest_mase']:.2f}: the best model misses "
                     "by more than a naive forecast usually would.",
                     health["backtest_mase"],
+                    "mase",
+                    _trigger(health["backtest_mase"], "mase"),
                 )
             )
     future = int(body["metadata"].get("future_months") or 0)
@@ -222,6 +269,8 @@ def _quality_alerts(body: dict[str, Any]) -> list[Alert]:
                 "Data runs into the future" if high else "Data quality",
                 warning,
                 float(future) if high else None,
+                "months" if high else None,
+                _trigger(future, "months") if high else None,
             )
         )
     return out
@@ -229,8 +278,7 @@ def _quality_alerts(body: dict[str, Any]) -> list[Alert]:
 
 def find_alerts(body: dict[str, Any]) -> list[Alert]:
     """Every rule that fires, most severe first."""
-    horizon = int(body["metadata"]["horizon_months"])
-    alerts = _change_alerts(body, horizon) + _level_alerts(body) + _quality_alerts(body)
+    alerts = _change_alerts(body) + _level_alerts(body) + _quality_alerts(body)
     return sorted(alerts, key=lambda a: _RANK[a.severity])
 
 
@@ -268,7 +316,7 @@ def _story(body: dict[str, Any]) -> tuple[str, list[str]]:
     )
     if ahead is not None and year_ago:
         headline += (
-            f", and the next {horizon} month(s) are forecast at "
+            f", and {next_months(horizon)} {'is' if horizon == 1 else 'are'} forecast at "
             f"{format_value(ahead, 'currency')}, {(ahead / year_ago - 1) * 100:+.1f}% on "
             "the same months last year."
         )
@@ -293,6 +341,26 @@ def _story(body: dict[str, Any]) -> tuple[str, list[str]]:
     return headline, points
 
 
+def _guardian_summary(alerts: list[Alert], headline: str) -> str:
+    """Counts that match the boxes the page draws: risks (high and medium) and notes (low)."""
+    risky = [a for a in alerts if a.severity != "low"]
+    notes = len(alerts) - len(risky)
+    worth = f"{count(notes, 'note')} {'is' if notes == 1 else 'are'} worth a look"
+    if not risky:
+        return (
+            "No risk thresholds are crossed in the forecast horizon"
+            + (f"; {worth}" if notes else "")
+            + ". "
+            + headline
+        )
+    need = "needs" if len(risky) == 1 else "need"
+    return (
+        f"{count(len(risky), 'risk')} {need} attention"
+        + (f" and {worth}" if notes else "")
+        + f". The most severe: {risky[0].title.lower()} — {risky[0].detail}"
+    )
+
+
 def build_narratives(body: dict[str, Any], mode: str) -> dict[str, Any]:
     """summary_text, analyst_insights, recommendations and the ranked alerts for ``mode``."""
     alerts = find_alerts(body)
@@ -300,13 +368,7 @@ def build_narratives(body: dict[str, Any], mode: str) -> dict[str, Any]:
     risky = [a for a in alerts if a.severity != "low"]
     controls = list(dict.fromkeys(_CONTROLS[a.metric] for a in risky if a.metric in _CONTROLS))
     if mode == "finance_guardian":
-        if risky:
-            summary = (
-                f"{len(risky)} risk(s) need attention; the most severe: {risky[0].title.lower()}"
-                f" — {risky[0].detail}"
-            )
-        else:
-            summary = "No risk thresholds are crossed in the forecast horizon. " + headline
+        summary = _guardian_summary(alerts, headline)
         insights = [f"[{a.severity.upper()}] {a.title}: {a.detail}" for a in alerts] + story
         recommendations = controls or ["Keep the monthly close cadence; re-run after each close."]
     else:

@@ -30,7 +30,9 @@ __all__ = [
     "headline_kpis",
     "loads",
     "with_comparison",
+    "with_level",
     "with_mode",
+    "with_view",
 ]
 
 _ROUND: Final = 6
@@ -303,6 +305,31 @@ def with_mode(report: dict[str, Any], mode: Mode) -> dict[str, Any]:
     body["dashboard_mode"] = mode
     body["narratives"] = build_narratives(body, mode)
     return {"full_analysis_report": body}
+
+
+def with_level(report: dict[str, Any], level: int) -> dict[str, Any]:
+    """The same report with its forecast rows at another interval level: both levels' bands are
+    in ``forecast_bands``, so nothing is refitted. The narratives are left as they were (see
+    ``with_view``, which rebuilds them once for the level and mode shown)."""
+    body = dict(report["full_analysis_report"])
+    body["forecast_chart"] = {
+        metric: [
+            {**row, "lower": band[f"lower_{level}"], "upper": band[f"upper_{level}"]}
+            for row, band in zip(rows, body["forecast_bands"][metric], strict=True)
+        ]
+        for metric, rows in body["forecast_chart"].items()
+    }
+    body["metadata"] = {**body["metadata"], "interval_level": level}
+    return {"full_analysis_report": body}
+
+
+def with_view(report: dict[str, Any], mode: Mode, level: int) -> dict[str, Any]:
+    """The report as shown for a narrative mode and an interval level, with its narratives
+    written once for them; the report itself when it already is that view."""
+    body = report["full_analysis_report"]
+    if body["dashboard_mode"] == mode and body["metadata"]["interval_level"] == level:
+        return report
+    return with_mode(with_level(report, level), mode)
 
 
 def with_comparison(report: dict[str, Any], comparison: dict[str, Any] | None) -> dict[str, Any]:

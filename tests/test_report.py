@@ -9,11 +9,14 @@ import dataclasses
 import io
 import json
 import math
+import re
 from typing import Any
 
 import pytest
 
 from forecasting import METRICS, analyse, build_report, dumps, forecasts_csv, loads, with_mode
+from forecasting.formatting import format_value
+from forecasting.report import with_view
 
 # The session report runs the full 14-metric engine once.
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_blas_thread")]
@@ -259,34 +262,76 @@ def test_modes_change_the_narrative_only(sample_report: dict[str, Any]) -> None:
     assert back["full_analysis_report"]["narratives"] == guardian["narratives"]
 
 
-def test_storyteller_headline_quotes_the_last_12_months(sample_report: dict[str, Any]) -> None:
+def test_storyteller_headline_quotes_the_last_12_months(sample_report: dict[str, Any],
+                                                        sample_csv_bytes: bytes) -> None:
+    """Revenue of the export's last 12 months and its change on the 12 before, computed here
+    from the CSV, in the words a stakeholder reads."""
+    revenue = [float(r["Sales Revenue"]) for r in seed_rows(sample_csv_bytes)]
+    last, before = sum(revenue[-12:]), sum(revenue[-24:-12])
     story = with_mode(sample_report, "financial_storyteller")["full_analysis_report"]
     summary = story["narratives"]["summary_text"]
     assert summary.startswith(
-        "Revenue reached $2.19M in the 12 months to 2024-12 (+13.7% year over year)"
+        f"Revenue reached {format_value(last, 'currency')} in the 12 months to 2024-12 "
+        f"({(last / before - 1) * 100:+.1f}% year over year)"
     )
-    assert "next 3 month(s) are forecast at" in summary
+    assert "the next 3 months are forecast at" in summary
 
 
-def test_guardian_ranks_alerts_most_severe_first(sample_report: dict[str, Any]) -> None:
+def _risky_report(sample_report: dict[str, Any]) -> dict[str, Any]:
+    """The seed report with one rule of each severity set off."""
     report = copy.deepcopy(sample_report)
     body = report["full_analysis_report"]
     body["kpis"]["debt_to_equity_ratio"] = 3.2  # high: leverage
     body["model_health_report"]["dpo"].update(status="failed", reason="test: no model fitted")
-    body["metadata"]["warnings"] = ["2 month(s) lie in the future"]  # low: data quality
+    body["metadata"]["warnings"] = ["2 months lie in the future"]  # low: data quality
     body["forecast_chart"]["cashflow"][1]["predicted"] = -5_000.0  # high: negative cash
     for point in body["forecast_chart"]["dpo"]:  # low, and found first: DPO forecast collapses
         point.update(predicted=0.0, lower=0.0, upper=0.0)
+    return report
 
+
+def test_guardian_ranks_alerts_most_severe_first(sample_report: dict[str, Any]) -> None:
+    report = _risky_report(sample_report)
     narratives = with_mode(report, "finance_guardian")["full_analysis_report"]["narratives"]
     severities = [alert["severity"] for alert in narratives["alerts"]]
     assert {"high", "medium", "low"} <= set(severities)
     assert any(a["metric"] == "dpo" and a["severity"] == "low" for a in narratives["alerts"])
     assert severities == sorted(severities, key=SEVERITY.__getitem__)
-    risks = sum(1 for severity in severities if severity != "low")
-    assert narratives["summary_text"].startswith(f"{risks} risk(s) need attention")
     assert narratives["analyst_insights"][0].startswith("[HIGH]")
     assert any("leverage" in r.lower() for r in narratives["recommendations"])
+
+
+def test_guardian_summary_counts_what_it_lists(sample_report: dict[str, Any]) -> None:
+    """'N risks need attention and M notes are worth a look': N is the high and medium alerts,
+    M the low ones, and the words agree with the numbers (no 'risk(s)')."""
+    narratives = with_mode(_risky_report(sample_report), "finance_guardian")[
+        "full_analysis_report"]["narratives"]
+    severities = [alert["severity"] for alert in narratives["alerts"]]
+    found = re.match(r"(\d+) (risks?) (needs?) attention and (\d+) (notes?) (is|are) worth a look",
+                     narratives["summary_text"])
+    assert found, narratives["summary_text"]
+    risks, notes = int(found[1]), int(found[4])
+    assert risks == sum(s != "low" for s in severities) and notes == severities.count("low")
+    assert (found[2], found[3]) == (("risk", "needs") if risks == 1 else ("risks", "need"))
+    assert (found[5], found[6]) == (("note", "is") if notes == 1 else ("notes", "are"))
+    text = json.dumps(narratives)
+    assert "(s)" not in text, re.findall(r"\w+\(s\)", text)
+
+
+def test_every_alert_value_is_shown_with_its_unit(sample_report: dict[str, Any]) -> None:
+    """A trigger is never a bare number: money in $, moves in % or pts or days, leverage in x,
+    a hard series by its MASE."""
+    alerts = with_mode(_risky_report(sample_report), "finance_guardian")[
+        "full_analysis_report"]["narratives"]["alerts"]
+    with_value = [a for a in alerts if a["value"] is not None]
+    assert with_value
+    for alert in with_value:
+        assert alert["value_text"], alert
+        assert re.search(r"\$|%| pts| days|x$|MASE|months?$", alert["value_text"]), alert
+    cash = next(a for a in alerts if a["metric"] == "cashflow")
+    assert cash["value_text"] == "-$5,000"
+    leverage = next(a for a in alerts if a["metric"] == "debt_to_equity_ratio")
+    assert leverage["value_text"] == "3.20x"
 
 
 def test_storyteller_headline_quotes_a_12_month_forecast(sample_prepared) -> None:
@@ -297,7 +342,39 @@ def test_storyteller_headline_quotes_a_12_month_forecast(sample_prepared) -> Non
 
     summary = report["full_analysis_report"]["narratives"]["summary_text"]
     assert len(report["full_analysis_report"]["forecast_chart"]["revenue"]) == 12
-    assert "next 12 month(s) are forecast at" in summary
+    assert "the next 12 months are forecast at" in summary
+
+
+# --- the interval level is a display choice ------------------------------------------------
+
+
+def test_another_level_swaps_the_bands_and_refits_nothing(sample_report: dict[str, Any]) -> None:
+    before = copy.deepcopy(sample_report)
+    shown = with_view(sample_report, "finance_guardian", 80)["full_analysis_report"]
+    fitted = sample_report["full_analysis_report"]
+    assert sample_report == before  # the cached report is not modified
+    assert shown["metadata"]["interval_level"] == 80
+    for metric, rows in shown["forecast_chart"].items():
+        bands = fitted["forecast_bands"][metric]
+        assert [r["lower"] for r in rows] == [b["lower_80"] for b in bands], metric
+        assert [r["upper"] for r in rows] == [b["upper_80"] for b in bands], metric
+        assert [r["predicted"] for r in rows] == [
+            r["predicted"] for r in fitted["forecast_chart"][metric]], metric
+    for key in ("forecast_bands", "model_health_report", "kpis", "history", "timing"):
+        assert shown[key] == fitted[key], key
+    # The CSV a user downloads carries the level shown.
+    rows = read_csv(forecasts_csv({"full_analysis_report": shown}))
+    revenue = next(r for r in rows if r["metric"] == "revenue")
+    assert float(revenue["lower"]) == fitted["forecast_bands"]["revenue"][0]["lower_80"]
+
+
+def test_the_view_shown_is_the_fitted_report_itself_when_nothing_changes(
+        sample_report: dict[str, Any]) -> None:
+    """Narratives are written once: the fitted report already is the default view."""
+    assert with_view(sample_report, "finance_guardian", 95) is sample_report
+    story = with_view(sample_report, "financial_storyteller", 95)["full_analysis_report"]
+    assert story["narratives"] == with_mode(sample_report, "financial_storyteller")[
+        "full_analysis_report"]["narratives"]
 
 
 # --- the forecasts CSV ----------------------------------------------------------------------
@@ -350,30 +427,13 @@ def test_forecasts_csv_keeps_negative_numbers_numeric(sample_report: dict[str, A
     assert not any(r["lower"].startswith("'") for r in rows)
 
 
-@pytest.mark.parametrize(
-    ("value", "unit", "shown"),
-    [
-        (-0.3, "days", "0 days"),
-        (-0.04, "percent", "0.0%"),
-        (-0.001, "ratio", "0.00x"),
-        (-1_234_567, "currency", "-$1.23M"),
-        (41.6, "days", "42 days"),
-        (152_000, "currency", "$152K"),
-    ],
-)
-def test_kpi_values_read_as_finance_people_write_them(value: float, unit: str, shown: str) -> None:
-    from forecasting.narratives import format_value
-
-    assert format_value(value, unit) == shown
-
-
 def test_data_dated_in_the_future_is_a_high_alert(sample_report: dict[str, Any]) -> None:
     report = copy.deepcopy(sample_report)
     meta = report["full_analysis_report"]["metadata"]
     meta["future_months"] = 3
-    meta["warnings"] = ["3 month(s) lie in the future (Jan 2027 onwards): check the date column."]
+    meta["warnings"] = ["3 months lie in the future (Jan 2027 onwards): check the date column."]
     alerts = with_mode(report, "finance_guardian")["full_analysis_report"]["narratives"]["alerts"]
 
     assert alerts[0]["severity"] == "high"
     assert alerts[0]["title"] == "Data runs into the future"
-    assert alerts[0]["value"] == 3
+    assert alerts[0]["value"] == 3 and alerts[0]["value_text"] == "3 months"

@@ -1,0 +1,146 @@
+"""What the machine gave a timed run: the CPU time its worker processes got against the wall
+time, the load average around it, the CPUs this process may use — and the one sentence that says
+whether a measured speedup is a measure of the engine or of a busy machine.
+
+A speedup alone cannot tell "the engine scales" from "other processes held the CPUs": two workers
+that get 1.1 CPUs between them finish about 1.1x faster whatever the engine does. The CPU the
+workers actually got tells them apart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from .formatting import count
+
+__all__ = [
+    "CpuSnapshot",
+    "SpeedVerdict",
+    "cpus_available",
+    "load_average",
+    "process_cpu_seconds",
+    "speed_verdict",
+]
+
+Verdict = Literal["clean", "busy", "few_cpus", "slower_work", "above_workers"]
+
+# A side that got less than this share of the CPUs it could use ran on a busy machine. Measured
+# here on an idle 2-core machine: the one-after-another side gets ~0.97 of a CPU, 2 workers
+# ~1.9 (the last job runs alone for a moment).
+BUSY_SHARE: Final = 0.8
+# Parallel jobs needing this much more CPU time than the same jobs one after another did their
+# work more slowly (CPUs that share a physical core, memory or cache contention).
+SLOWER_WORK: Final = 1.25
+# A speedup this far above the worker count is a measurement artefact, not parallelism.
+ABOVE_WORKERS: Final = 1.05
+_TICKS: Final = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpus_available() -> int:
+    """CPUs this process may run on (its affinity mask), not the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux: the machine's count is the best there is
+        return os.cpu_count() or 1
+
+
+def load_average() -> float | None:
+    """The one-minute load average, or None where the system has none."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process and of the children it waited for (Prophet's Stan
+    runs are such children), from /proc; None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command name: state is field 3, utime..cstime are fields 14..17.
+    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+    return (utime + stime + cutime + cstime) / _TICKS
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU seconds of each worker process at one moment."""
+
+    seconds: dict[int, float]
+
+    @classmethod
+    def of(cls, pids: Iterable[int]) -> CpuSnapshot | None:
+        seconds = {pid: process_cpu_seconds(pid) for pid in pids}
+        known = {pid: s for pid, s in seconds.items() if s is not None}
+        return cls(known) if known else None
+
+    def since(self, before: CpuSnapshot | None) -> float | None:
+        """CPU seconds used since ``before``; a worker started meanwhile counts from zero."""
+        if before is None:
+            return None
+        return sum(s - before.seconds.get(pid, 0.0) for pid, s in self.seconds.items())
+
+
+@dataclass(frozen=True)
+class SpeedVerdict:
+    kind: Verdict
+    headline: str
+
+
+def _times(seq_s: float, par_s: float) -> str:
+    return f"{par_s:.1f} s in parallel against {seq_s:.1f} s one after another"
+
+
+def speed_verdict(
+    workers: int,
+    seq_s: float,
+    par_s: float,
+    seq_cpus: float | None,
+    par_cpus: float | None,
+    available: int,
+) -> SpeedVerdict:
+    """One sentence with the two times that says what the speedup measures.
+
+    ``seq_cpus`` and ``par_cpus`` are the CPUs each side's workers got on average (CPU seconds
+    over wall seconds; None where unknown)."""
+    speedup = seq_s / par_s if par_s else 0.0
+    times = _times(seq_s, par_s)
+    if available < workers:
+        return SpeedVerdict(
+            "few_cpus",
+            f"Only {count(available, 'CPU')} {'is' if available == 1 else 'are'} available to "
+            f"this process, so {workers} workers cannot all run at once: {speedup:.1f}x "
+            f"({times}).",
+        )
+    if par_cpus is not None and seq_cpus is not None:
+        if par_cpus < BUSY_SHARE * workers or seq_cpus < BUSY_SHARE:
+            return SpeedVerdict(
+                "busy",
+                f"The machine was busy: the workers got {par_cpus:.1f} of {workers} CPUs (one "
+                f"after another: {seq_cpus:.1f} of 1), so the speedup of {speedup:.1f}x "
+                f"({times}) is not a measure of the engine.",
+            )
+        work = (par_cpus * par_s) / (seq_cpus * seq_s) if seq_s and seq_cpus else 1.0
+        if work > SLOWER_WORK and speedup < workers:
+            return SpeedVerdict(
+                "slower_work",
+                f"The workers got {par_cpus:.1f} of {workers} CPUs but the jobs needed "
+                f"{work:.1f}x the CPU time they need one after another (CPUs that share a core, "
+                f"or memory contention): {speedup:.1f}x ({times}).",
+            )
+    if speedup > ABOVE_WORKERS * workers:
+        return SpeedVerdict(
+            "above_workers",
+            f"{workers} workers finished {speedup:.1f}x faster ({times}): more than {workers} "
+            "workers can give, so part of it is the measurement (the one-after-another run was "
+            f"slowed), not the engine; read it as at most {workers}x.",
+        )
+    if speedup < 1:
+        return SpeedVerdict("slower_work", f"{workers} workers were not faster than one: {times}.")
+    return SpeedVerdict("clean", f"{workers} workers finished {speedup:.1f}x faster: {times}.")

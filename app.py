@@ -4,54 +4,69 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.engine import cached_prepare, files_key, forecast_report
+from components.engine import (
+    cached_ingest,
+    files_key,
+    forecast_report,
+    mapping_review,
+    prepared_for,
+    run_key,
+)
 from components.forecast_view import forecast_group_ui, model_detail_ui
 from components.kpi_cards import kpi_cards_ui
-from components.mapping_view import data_alerts_ui, ingest_summary_ui, mapping_ui
+from components.mapping_view import (
+    data_alerts_ui,
+    ingest_summary_ui,
+    mapping_dialog,
+    mapping_ui,
+    refused_ui,
+)
 from components.narrative_view import narrative_ui
-from components.report_view import downloads_ui
+from components.report_view import downloadable, downloads_ui, file_stem
 from components.safe_text import as_code, escape_markdown
 from components.sidebar import controls_ui, upload_ui
-from components.texts import APP_TITLE
+from components.texts import APP_TITLE, FIRST_STEP, TABS
 from components.timing_panel import timing_ui
-from forecasting import DataValidationError, with_comparison, with_mode
+from forecasting import DataValidationError
+from forecasting.formatting import count
 from forecasting.horizon import horizon_message
+from forecasting.report import with_view
+from forecasting.settings import server_pool_size
 
 st.set_page_config(page_title=APP_TITLE, page_icon="📈", layout="wide")
 st.title(APP_TITLE)
 
 files, uploaded = upload_ui()
 settings = controls_ui()
+if not uploaded:
+    st.info(FIRST_STEP, icon=":material/waving_hand:")
 key = files_key(files)
 overrides: dict[str, str] = st.session_state.setdefault(f"overrides-{key}", {})
 mapping = tuple(sorted(overrides.items()))
 
 try:
-    prepared = cached_prepare(key, settings.horizon, settings.level, mapping, files)
+    ingested = cached_ingest(key, mapping, files)
 except DataValidationError as error:
-    # The message quotes file names and headers: shown as text, never as Markdown.
-    st.error(f"**This data cannot be forecast yet.** {escape_markdown(str(error))}", icon="⚠️")
-    st.info(
-        "Fix the export (or the column mapping) and upload it again; the bundled sample is "
-        "used when no file is uploaded."
-    )
-    if overrides and st.button("Reset the column mapping"):
-        st.session_state[f"overrides-{key}"] = {}
+    chosen = refused_ui(str(error), mapping_review(key, mapping, files), overrides, key)
+    if chosen != overrides:
+        st.session_state[f"overrides-{key}"] = chosen
         st.rerun()
     st.stop()
 
+summary = ingested.data.summary
 with st.expander("Column mapping and data checks", expanded=uploaded):
-    chosen = mapping_ui(prepared.data.summary, overrides, key)
-    ingest_summary_ui(prepared.data.summary)
+    chosen = mapping_ui(summary, overrides, key)
+    ingest_summary_ui(summary)
 if chosen != overrides:
     st.session_state[f"overrides-{key}"] = chosen
     st.rerun()
-if too_far := horizon_message(prepared.data.summary.months, settings.horizon):
+if too_far := horizon_message(summary.months, settings.horizon):
     st.error(f"**Horizon too long for this history.** {too_far}", icon="⚠️")
     st.stop()
 
+prepared = prepared_for(ingested, settings)
 try:
-    report = forecast_report(key, mapping, settings, prepared)
+    fitted = forecast_report(key, mapping, settings, prepared)
 except Exception as error:  # no traceback ever reaches the page; the message says what to try
     st.error(
         f"**The forecasts could not be computed** ({type(error).__name__}: "
@@ -60,32 +75,30 @@ except Exception as error:  # no traceback ever reaches the page; the message sa
         icon="⚠️",
     )
     st.stop()
-report = with_mode(report, settings.mode)
+# Mode and level are display choices: the fitted report is shown for them, nothing refits.
+report = with_view(fitted, settings.mode, settings.level)
 body = report["full_analysis_report"]
+run = run_key(key, mapping, settings.horizon)
+stem = file_stem(body)
 
 st.caption(
-    f"{body['metadata']['months']} months, {body['metadata']['data_start_date'][:7]} to "
-    f"{body['metadata']['data_end_date'][:7]} · forecasting {settings.horizon} month(s) "
-    f"at {settings.level}% · "
+    f"{count(body['metadata']['months'], 'month')}, {body['metadata']['data_start_date'][:7]} "
+    f"to {body['metadata']['data_end_date'][:7]} · forecasting "
+    f"{count(settings.horizon, 'month')} at {settings.level}% · "
     + ", ".join(as_code(name) for name in body["metadata"]["source_files"])
 )
 data_alerts_ui(body)
 kpi_cards_ui(body)
 narrative_ui(body)
 
-core, working, ratios, details, timing, downloads = st.tabs(
-    ["Core", "Working capital", "Ratios", "Model details", "Timing", "Downloads"]
-)
-with core:
-    forecast_group_ui(body, "Core")
-with working:
-    forecast_group_ui(body, "Working capital")
-with ratios:
-    forecast_group_ui(body, "Ratios")
+# A keyed, state-tracking tab bar: a setting change reruns the page on the tab the user was on.
+core, working, ratios, details, timing, downloads = st.tabs(TABS, key="tab", on_change="rerun")
+for tab, group in ((core, "Core"), (working, "Working capital"), (ratios, "Ratios")):
+    with tab:
+        forecast_group_ui(body, group, stem, lambda: mapping_dialog(summary, overrides, key))
 with details:
     model_detail_ui(body)
 with timing:
-    comparison = timing_ui(report, prepared, settings, key)
+    timing_ui(body, prepared, settings, run, server_pool_size())
 with downloads:
-    # A comparison measured on this page travels in the report: it carries its own evidence.
-    downloads_ui(with_comparison(report, comparison))
+    downloads_ui(downloadable(report, run))

@@ -1,134 +1,197 @@
-"""Plotly figures built by pure functions: report data in, Figure out (no st.* here)."""
+"""Plotly figures built by pure functions: report data in, Figure out (no st.* here).
+
+Numbers on axes and in hovers are written by ``forecasting.formatting``, as on the cards.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
+import pandas as pd
 import plotly.graph_objects as go
 
+from forecasting.formatting import axis_ticks, format_value, next_months
 from forecasting.models import FAMILY_LABELS
+from forecasting.narratives import outlook
 
-__all__ = ["backtest_figure", "forecast_figure", "gantt_figure", "scaling_figure", "tick_format"]
+__all__ = [
+    "WINDOW_MONTHS",
+    "backtest_figure",
+    "chart_config",
+    "forecast_figure",
+    "gantt_figure",
+    "scaling_figure",
+]
 
-_BLUE = "#1f4e79"
-_ORANGE = "#d9822b"
+_BLUE: Final = "#1f4e79"
+_ORANGE: Final = "#d9822b"
+_BANDS: Final = ((95, "rgba(217,130,43,0.22)"), (80, "rgba(217,130,43,0.45)"))
+WINDOW_MONTHS: Final = 24
+"""A forecast chart opens on this many months of history, then the forecast."""
+_MARGIN: Final = {"l": 10, "r": 10, "t": 60, "b": 10}
 
 
-def tick_format(unit: str) -> dict[str, str]:
-    """Axis formats: $ for currency, % for percentages, plain for days and ratios."""
+def chart_config(filename: str) -> dict[str, Any]:
+    """Plotly's toolbar, its PNG download named after the report's file and the chart."""
     return {
-        "currency": {"tickprefix": "$", "tickformat": ",.3s"},
-        "percent": {"ticksuffix": "%", "tickformat": ".1f"},
-        "days": {"ticksuffix": " d", "tickformat": ".0f"},
-    }.get(unit, {"tickformat": ".2f"})
+        "displaylogo": False,
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
 
 
-def _hover(unit: str) -> str:
-    return {"currency": "$%{y:,.0f}", "percent": "%{y:.1f}%", "days": "%{y:.1f} days"}.get(
-        unit, "%{y:.2f}"
+def _yaxis(values: list[float], unit: str) -> dict[str, Any]:
+    """A y range padded around ``values`` with ticks written like the cards."""
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
+    ticks, text = axis_ticks(low - pad, high + pad, unit)
+    return {"range": [low - pad, high + pad], "tickvals": ticks, "ticktext": text}
+
+
+def _texts(values: list[float | None], unit: str) -> list[str]:
+    return [format_value(v, unit) for v in values]
+
+
+def _history_trace(history: list[dict[str, Any]], unit: str) -> go.Scatter:
+    values = [p["value"] for p in history]
+    return go.Scatter(
+        x=[p["date"] for p in history],
+        y=values,
+        mode="lines",
+        name="Actual",
+        line={"color": _BLUE, "width": 2},
+        customdata=_texts(values, unit),
+        hovertemplate="%{customdata}",
     )
 
 
-def forecast_figure(body: dict[str, Any], metric: str, height: int = 320) -> go.Figure:
-    """History, the forecast, shaded 80% and 95% bands, a marker where the forecast starts."""
+def _band_traces(bands: list[dict[str, Any]]) -> list[go.Scatter]:
+    dates = [p["date"] for p in bands]
+    return [
+        go.Scatter(
+            x=dates + dates[::-1],
+            y=[p[f"upper_{level}"] for p in bands] + [p[f"lower_{level}"] for p in bands][::-1],
+            mode="lines",
+            fill="toself",
+            fillcolor=colour,
+            line={"width": 0.5 if level == 95 else 0, "color": _ORANGE, "dash": "dot"},
+            name=f"{level}% band",
+            hoverinfo="skip",
+        )
+        for level, colour in _BANDS
+    ]
+
+
+def _forecast_trace(
+    history: list[dict[str, Any]], chart: list[dict[str, Any]], bands: list[dict[str, Any]],
+    unit: str,
+) -> go.Scatter:
+    """The forecast from the last actual month on; its hover names both bands."""
+    anchor = history[-1:]
+    texts = [format_value(p["value"], unit) + " (actual)" for p in anchor] + [
+        f"{format_value(p['predicted'], unit)} · 80%: {format_value(b['lower_80'], unit)} to "
+        f"{format_value(b['upper_80'], unit)} · 95%: {format_value(b['lower_95'], unit)} to "
+        f"{format_value(b['upper_95'], unit)}"
+        for p, b in zip(chart, bands, strict=True)
+    ]
+    return go.Scatter(
+        x=[p["date"] for p in anchor] + [p["date"] for p in chart],
+        y=[p["value"] for p in anchor] + [p["predicted"] for p in chart],
+        mode="lines+markers",
+        name="Forecast",
+        line={"color": _ORANGE, "dash": "dash", "width": 2},
+        customdata=texts,
+        hovertemplate="%{customdata}",
+    )
+
+
+def _title(body: dict[str, Any], metric: str) -> dict[str, Any]:
+    """The metric (named as on its card) and its expected change first; how it was forecast is
+    in Model details."""
     health = body["model_health_report"][metric]
+    label = (body["kpi_cards"].get(metric) or {}).get("label") or health["label"]
+    seen = outlook(body, metric)
+    if seen is None:
+        return {"text": f"<b>{label}</b> · not forecast",
+                "subtitle": {"text": health["reason"] or "no forecast"}}
+    then, ahead = format_value(seen.now, seen.unit), format_value(seen.ahead, seen.unit)
+    when = next_months(seen.months)
+    return {
+        "text": f"<b>{label}</b> · {seen.move_text} expected",
+        "subtitle": {"text": f"{when[0].upper()}{when[1:]} against {seen.basis}: "
+                             f"{then} → {ahead}"},
+    }
+
+
+def _view(
+    history: list[dict[str, Any]], bands: list[dict[str, Any]], unit: str, whole: bool
+) -> dict[str, Any]:
+    """The x range, y range and ticks of the view: the last two years and the forecast, or the
+    whole history. The y range fits what is in view, so a short forecast's bands read clearly."""
+    shown = history if whole else history[-WINDOW_MONTHS:]
+    values = [p["value"] for p in shown] + [
+        p[f"{side}_95"] for p in bands for side in ("lower", "upper")
+    ]
+    end = pd.Timestamp(bands[-1]["date"] if bands else history[-1]["date"]) + pd.Timedelta(days=20)
+    start = pd.Timestamp(shown[0]["date"]) - pd.Timedelta(days=15)
+    return {
+        "xaxis": {"range": [start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")]},
+        "yaxis": _yaxis([v for v in values if v is not None], unit),
+    }
+
+
+def forecast_figure(
+    body: dict[str, Any], metric: str, whole: bool = False, height: int = 340
+) -> go.Figure:
+    """History and forecast with shaded 80% and 95% bands, on the last two years and the
+    forecast (``whole``: the whole history)."""
+    unit = body["model_health_report"][metric]["unit"]
     history = body["history"][metric]
     bands = body["forecast_bands"][metric]
     chart = body["forecast_chart"][metric]
-    unit = health["unit"]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[p["date"] for p in history],
-            y=[p["value"] for p in history],
-            mode="lines",
-            name="Actual",
-            line={"color": _BLUE, "width": 2},
-            hovertemplate=_hover(unit),
-        )
-    )
+    fig = go.Figure([_history_trace(history, unit)])
     if chart:
-        dates = [p["date"] for p in bands]
-        for level, opacity in ((95, 0.15), (80, 0.3)):
-            fig.add_trace(
-                go.Scatter(
-                    x=dates + dates[::-1],
-                    y=[p[f"upper_{level}"] for p in bands]
-                    + [p[f"lower_{level}"] for p in bands][::-1],
-                    mode="lines",
-                    fill="toself",
-                    fillcolor=f"rgba(217,130,43,{opacity})",
-                    line={"width": 0},
-                    name=f"{level}% band",
-                    hoverinfo="skip",
-                )
-            )
-        anchor = history[-1:] if history else []
-        fig.add_trace(
-            go.Scatter(
-                x=[p["date"] for p in anchor] + [p["date"] for p in chart],
-                y=[p["value"] for p in anchor] + [p["predicted"] for p in chart],
-                mode="lines+markers",
-                name="Forecast",
-                line={"color": _ORANGE, "dash": "dash"},
-                hovertemplate=_hover(unit),
-            )
-        )
-        fig.add_vline(x=chart[0]["date"], line={"color": "#888", "dash": "dot"})
-        fig.add_annotation(
-            x=chart[0]["date"],
-            y=1,
-            yref="paper",
-            text="forecast",
-            showarrow=False,
-            xanchor="left",
-            font={"color": "#666", "size": 11},
-        )
-        mase = health.get("backtest_mase")
-        title = f"{health['label']} · {health['best_model_selected']}" + (
-            f" · MASE {mase:.2f}" if mase is not None else ""
-        )
-    else:
-        title = f"{health['label']} · not forecast ({health['reason']})"
+        fig.add_traces([*_band_traces(bands), _forecast_trace(history, chart, bands, unit)])
+        fig.add_vline(x=chart[0]["date"], line={"color": "#888", "dash": "dot", "width": 1})
     fig.update_layout(
-        title={"text": title, "font": {"size": 14}},
+        title={**_title(body, metric), "font": {"size": 15}},
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin=_MARGIN,
         hovermode="x unified",
-        legend={"orientation": "h", "y": -0.15},
-        yaxis=tick_format(unit),
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0},
+        meta={"metric": metric},
     )
+    if history:
+        fig.update_layout(_view(history, bands if chart else [], unit, whole))
     return fig
 
 
 def backtest_figure(body: dict[str, Any], metric: str) -> go.Figure:
     """Each candidate's backtest forecasts against what actually happened."""
     health = body["model_health_report"][metric]
-    history = body["history"][metric]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[p["date"] for p in history[-36:]],
-            y=[p["value"] for p in history[-36:]],
-            mode="lines+markers",
-            name="Actual",
-            line={"color": "#222"},
-        )
-    )
+    history = body["history"][metric][-36:]
+    unit = health["unit"]
+    fig = go.Figure([_history_trace(history, unit)])
+    fig.update_traces(mode="lines+markers", line={"color": "#222"})
     shown: set[str] = set()
     best = health.get("best_model_family")
+    values = [p["value"] for p in history]
     for fold in health["backtest"]:
         family = fold["family"]
+        predicted = [p["predicted"] for p in fold["points"]]
+        values += [v for v in predicted if v is not None]
         fig.add_trace(
             go.Scatter(
                 x=[p["date"] for p in fold["points"]],
-                y=[p["predicted"] for p in fold["points"]],
+                y=predicted,
                 mode="lines",
                 name=FAMILY_LABELS.get(family, family),
                 legendgroup=family,
                 showlegend=family not in shown,
                 visible=True if family == best else "legendonly",
                 line={"width": 3 if family == best else 1.5},
+                customdata=_texts(predicted, unit),
+                hovertemplate="%{customdata}",
             )
         )
         shown.add(family)
@@ -136,7 +199,7 @@ def backtest_figure(body: dict[str, Any], metric: str) -> go.Figure:
         title=f"Backtest: {health['label']} forecasts from past origins vs actuals",
         height=340,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        yaxis=tick_format(health["unit"]),
+        yaxis=_yaxis(values, unit) if values else {},
     )
     return fig
 
@@ -158,7 +221,7 @@ def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
                 textposition="inside",
                 insidetextanchor="middle",
                 showlegend=False,
-                hovertemplate=f"{row['metric']}: {row['start']:.2f}s to {row['end']:.2f}s"
+                hovertemplate=f"{row['metric']}: {row['start']:.2f} s to {row['end']:.2f} s"
                 + "<extra></extra>",
             )
         )
@@ -173,7 +236,7 @@ def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
 
 
 def scaling_figure(rows: list[dict[str, Any]]) -> go.Figure:
-    """Measured speedup by pool size against the ideal line."""
+    """Measured speedup by pool size against the ideal line; one tick per whole worker."""
     workers = [r["workers"] for r in rows]
     fig = go.Figure()
     fig.add_trace(
@@ -182,6 +245,7 @@ def scaling_figure(rows: list[dict[str, Any]]) -> go.Figure:
             y=[r["ideal"] for r in rows],
             name="ideal",
             line={"dash": "dash", "color": "#888"},
+            hovertemplate="ideal %{y:.0f}x<extra></extra>",
         )
     )
     fig.add_trace(
@@ -191,12 +255,14 @@ def scaling_figure(rows: list[dict[str, Any]]) -> go.Figure:
             name="measured",
             mode="lines+markers",
             line={"color": _ORANGE},
+            hovertemplate="%{x} workers: %{y:.2f}x<extra></extra>",
         )
     )
     fig.update_layout(
         title="Speedup by number of workers",
-        xaxis_title="workers",
-        yaxis_title="speedup vs sequential",
+        xaxis={"title": "workers", "tickmode": "array", "tickvals": workers,
+               "ticktext": [str(w) for w in workers]},
+        yaxis={"title": "speedup against one worker", "ticksuffix": "x", "rangemode": "tozero"},
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )

@@ -10,27 +10,45 @@ all is replaced (``validate``), and a released pool finishes what it was given b
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
 
 from forecasting import (
+    DataValidationError,
+    IngestResult,
+    IngestSummary,
     MetricResult,
     Prepared,
     RunSettings,
     SourceFile,
     WorkerPool,
     build_report,
+    compute_kpis,
+    ingest,
     make_worker_pool,
-    prepare,
 )
+from forecasting.fileframe import canonical_frame
+from forecasting.formatting import count
+from forecasting.kpis import KpiFrame
 from forecasting.logging_setup import configure_logging
-from forecasting.pipeline import forecast
-from forecasting.settings import MODES, server_pool_size
+from forecasting.pipeline import build_jobs, forecast
+from forecasting.settings import DEFAULT_LEVEL, INPUT_LIMITS, MODES, server_pool_size
+from forecasting.textfile import clean_name
 
-__all__ = ["cached_prepare", "files_key", "forecast_report", "get_pool"]
+__all__ = [
+    "Ingested",
+    "cached_ingest",
+    "files_key",
+    "forecast_report",
+    "get_pool",
+    "mapping_review",
+    "prepared_for",
+    "run_key",
+]
 
 
 def _release(pool: WorkerPool) -> None:
@@ -57,26 +75,68 @@ def files_key(files: Sequence[SourceFile]) -> str:
     return digest.hexdigest()
 
 
+def run_key(key: str, mapping: tuple[tuple[str, str], ...], horizon: int) -> str:
+    """What a run's jobs depend on (files, mapping, horizon): a comparison measured for one run
+    is never shown or downloaded with another."""
+    digest = hashlib.sha256(repr((key, mapping, horizon)).encode()).hexdigest()
+    return digest[:16]
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """The files read into months and their KPIs: what every setting starts from."""
+
+    data: IngestResult
+    kpis: KpiFrame
+    seconds: float
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_prepare(
-    key: str,
-    horizon: int,
-    level: int,
-    mapping: tuple[tuple[str, str], ...],
-    _files: Sequence[SourceFile],
-) -> Prepared:
-    """Ingest + KPIs, keyed by the files' content hash and the settings."""
-    return prepare(_files, horizon, level, dict(mapping) or None)
+def cached_ingest(
+    key: str, mapping: tuple[tuple[str, str], ...], _files: Sequence[SourceFile]
+) -> Ingested:
+    """Ingest + KPIs, keyed by the files' content hash and the column mapping only: a change
+    of horizon, level, mode or engine never reads the files again."""
+    started = time.perf_counter()
+    data = ingest(_files, dict(mapping) or None)
+    return Ingested(data, compute_kpis(data.monthly), time.perf_counter() - started)
+
+
+def prepared_for(ingested: Ingested, settings: RunSettings) -> Prepared:
+    """The jobs for this horizon. They are fitted at the default level whatever level is shown:
+    every forecast carries both bands, so the level is chosen when the report is shown."""
+    jobs = build_jobs(ingested.kpis, settings.horizon, DEFAULT_LEVEL)
+    return Prepared(
+        ingested.data, ingested.kpis, jobs, settings.horizon, DEFAULT_LEVEL, ingested.seconds
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def mapping_review(
+    key: str, mapping: tuple[tuple[str, str], ...], _files: Sequence[SourceFile]
+) -> IngestSummary | None:
+    """The column decisions of files that failed validation, so the mapping can be fixed on
+    the page: each file's headers as far as it could be read (None when none could be)."""
+    summary = IngestSummary([clean_name(f.name) for f in _files], {}, {})
+    for f in _files:
+        try:
+            canonical_frame(clean_name(f.name), f.data, dict(mapping) or None, summary,
+                            INPUT_LIMITS)
+        except DataValidationError:
+            continue  # the decisions made before the refusal are kept in the summary
+    return summary if summary.source_columns else None
 
 
 def forecast_report(
     key: str, mapping: tuple[tuple[str, str], ...], settings: RunSettings, prepared: Prepared
 ) -> dict[str, Any]:
-    """The report for these files and settings, fitted once: the narrative mode is left out of
-    the cache key (mode switches refit nothing). This session's last job times put the longest
-    jobs first; they are kept in this session only, never shared with another."""
+    """The report for these files and settings, fitted once: the narrative mode and the interval
+    level are left out of the cache key (switching either refits nothing; ``with_view`` shows
+    the report for them). This session's last job times put the longest jobs first; they are
+    kept in this session only, never shared with another."""
     expected: dict[str, float] | None = st.session_state.get("job-seconds")
-    report = _run_report(key, mapping, replace(settings, mode=MODES[0]), prepared, expected)
+    fitted = replace(settings, mode=MODES[0], level=DEFAULT_LEVEL)
+    report = _run_report(key, mapping, fitted, prepared, expected)
     st.session_state["job-seconds"] = {
         row["metric"]: row["seconds"]
         for row in report["full_analysis_report"]["timing"]["per_metric"]
@@ -96,11 +156,12 @@ def _run_report(
     """The progress bar is created in here (a cached function may only update elements it made)
     and advanced from this script thread as each result arrives, never from a worker."""
     slot = st.empty()
-    bar = slot.progress(
-        0.0,
-        text=f"Forecasting {len(_prepared.jobs)} metrics on {settings.workers} "
-        f"{'worker(s)' if settings.executor != 'sequential' else 'worker, one at a time'}…",
+    where = (
+        "one worker, one at a time"
+        if settings.executor == "sequential"
+        else count(settings.workers, "worker")
     )
+    bar = slot.progress(0.0, text=f"Forecasting {count(len(_prepared.jobs), 'metric')} on {where}…")
 
     def _on_result(result: MetricResult, done: int, total: int) -> None:
         mark = "✓" if result.status == "ok" else "✗"

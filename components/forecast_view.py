@@ -2,30 +2,93 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from forecasting.columns import COLUMN_LABELS
 from forecasting.kpis import METRIC_INFO
 from forecasting.models import FAMILY_LABELS
 
-from .charts import backtest_figure, forecast_figure
-from .texts import GROUPS
+from .charts import backtest_figure, chart_config, forecast_figure
+from .safe_text import escape_markdown
+from .texts import BRINGS_BACK, GROUPS, WINDOWS
 
-__all__ = ["forecast_group_ui", "model_detail_ui"]
+__all__ = ["forecast_group_ui", "missing_columns", "model_detail_ui"]
 
 
 def accuracy_definition(health: dict[str, Any]) -> str:
     return str((health.get("accuracy") or {}).get("definition", ""))
 
 
-def forecast_group_ui(body: dict[str, Any], group: str) -> None:
+def missing_columns(metric: str, present: set[str]) -> str | None:
+    """The columns that would bring ``metric`` back, in words ("Accounts payable and Expenses
+    (or Cost of goods sold)"); None when no column is missing (it failed for another reason)."""
+    wanted = [group for group in BRINGS_BACK.get(metric, ()) if not present & set(group)]
+    if not wanted:
+        return None
+    return " and ".join(
+        COLUMN_LABELS[group[0]]
+        + (f" (or {' or '.join(COLUMN_LABELS[c] for c in group[1:])})" if group[1:] else "")
+        for group in wanted
+    )
+
+
+def _missing_line(body: dict[str, Any], metric: str) -> str:
+    health = body["model_health_report"][metric]
+    present = set(body["metadata"]["column_mapping"].values())
+    columns = missing_columns(metric, present)
+    why = (
+        f"needs a column for {columns}"
+        if columns and health["status"] == "skipped" and not body["history"][metric]
+        else health["reason"]
+    )
+    return f"**{escape_markdown(health['label'])}** — {escape_markdown(why)}"
+
+
+def _history_window(group: str) -> str:
+    """The history the charts show, one choice for every tab (kept in the session)."""
+    widget = f"window-{group}"
+    st.session_state[widget] = st.session_state.get("window", WINDOWS[0])
+
+    def keep() -> None:
+        st.session_state["window"] = st.session_state[widget] or WINDOWS[0]
+
+    choice = st.segmented_control(
+        "History shown", WINDOWS, key=widget, on_change=keep, required=True,
+        label_visibility="collapsed",
+    )
+    return str(choice or WINDOWS[0])
+
+
+def forecast_group_ui(
+    body: dict[str, Any], group: str, file_stem: str, open_mapping: Callable[[], None]
+) -> None:
+    """The group's forecast charts, two a row; a metric the data cannot give is one line saying
+    which column would bring it back, never an empty chart, and a button that opens the column
+    mapping (``open_mapping``) right there."""
     metrics = GROUPS[group]
+    drawn = [m for m in metrics if body["history"][m]]
+    missing = [m for m in metrics if not body["history"][m]]
+    whole = _history_window(group) == WINDOWS[1] if drawn else False
     cols = st.columns(2)
-    for i, metric in enumerate(metrics):
+    for i, metric in enumerate(drawn):
         with cols[i % 2]:
-            st.plotly_chart(forecast_figure(body, metric), width="stretch", key=f"fc-{metric}")
+            st.plotly_chart(
+                forecast_figure(body, metric, whole),
+                width="stretch",
+                key=f"fc-{metric}",
+                config=chart_config(f"{file_stem}_{metric}"),
+            )
+    if missing:
+        st.markdown(
+            "**Not in this data**\n\n"
+            + "\n".join(f"- {_missing_line(body, metric)}" for metric in missing)
+        )
+        if st.button("Open the column mapping", key=f"open-mapping-{group}"):
+            open_mapping()
 
 
 def _leaderboard(health: dict[str, Any]) -> pd.DataFrame:
@@ -101,7 +164,12 @@ def model_detail_ui(body: dict[str, Any]) -> None:
             "Fit time s": st.column_config.NumberColumn(format="%.2f"),
         },
     )
-    st.plotly_chart(backtest_figure(body, metric), width="stretch", key=f"bt-{metric}")
+    st.plotly_chart(
+        backtest_figure(body, metric),
+        width="stretch",
+        key=f"bt-{metric}",
+        config=chart_config(f"backtest_{metric}"),
+    )
     for note in health["notes"]:
         st.caption(note)
     st.caption(accuracy_definition(health))

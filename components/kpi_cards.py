@@ -6,15 +6,16 @@ from typing import Any
 
 import streamlit as st
 
+from forecasting.formatting import format_change, format_value
 from forecasting.kpis import METRIC_INFO, NET_ASSETS_LABEL
-from forecasting.narratives import format_value
 
 from .texts import CARD_METRICS
 
 __all__ = ["kpi_cards_ui"]
 
-# Short enough for a card; the full label and definition are in the tooltip.
+# Short enough for a card at a laptop's 1280 px; the full label and definition are in the tooltip.
 _SHORT = {
+    "cashflow": "Cash flow",
     "growth_rate": "Growth (MoM)",
     "profit_margin": "Margin (month)",
     "cash_conversion_cycle": "Cash cycle",
@@ -30,16 +31,12 @@ def _delta(card: dict[str, Any]) -> str | None:
     change = card.get("change")
     if change is None:
         return None
-    unit = card["unit"]
-    if unit == "currency":
-        previous = card.get("previous")
-        pct = f" ({change / abs(previous) * 100:+.1f}%)" if previous else ""
-        return f"{format_value(change, 'currency')}{pct}"
-    if unit == "percent":
-        return f"{change:+.1f} pts"
-    if unit == "days":
-        return f"{change:+.1f} days"
-    return f"{change:+.2f}"
+    previous = card.get("previous")
+    if card["unit"] == "currency" and previous:
+        pct = change / abs(previous) * 100
+        # Whole percents from 10% up: the delta must fit a card at 1280 px ("+$353K (+61%)").
+        return f"{format_change(change, 'currency')} ({pct:+.{0 if abs(pct) >= 10 else 1}f}%)"
+    return format_change(change, card["unit"])
 
 
 def _card(metric: str, card: dict[str, Any]) -> None:
@@ -68,9 +65,9 @@ def kpi_cards_ui(body: dict[str, Any]) -> None:
     accuracy = body["kpis"].get("forecast_accuracy")
     with cols[len(shown) % 5]:
         st.metric(
-            "Forecast accuracy",
+            "Accuracy",
             "n/a" if accuracy is None else f"{accuracy:.1f}%",
-            help="100 − the median backtest sMAPE of the chosen models on the money "
-            "metrics: how close past forecasts came to what happened.",
+            help="Forecast accuracy: 100 − the median backtest sMAPE of the chosen models on "
+            "the money metrics: how close past forecasts came to what happened.",
             border=True,
         )

@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from forecasting.formatting import count
+
 from .safe_text import escape_markdown
 
 __all__ = ["narrative_ui"]
@@ -14,24 +16,46 @@ __all__ = ["narrative_ui"]
 _ICONS = {"high": "🔴", "medium": "🟠", "low": "🔵"}
 
 
+def _alert_text(alert: dict[str, Any]) -> str:
+    trigger = f" (trigger: {alert['value_text']})" if alert.get("value_text") else ""
+    return (
+        f"**{alert['severity'].upper()} · {escape_markdown(alert['title'])}** — "
+        f"{escape_markdown(alert['detail'] + trigger)}"
+    )
+
+
+def _risks_ui(body: dict[str, Any]) -> None:
+    """One box per risk (high, medium) and a fold with the notes (low): the counts in the
+    summary above are these. Data checks already have their own box above the cards."""
+    checks = {a["detail"] for a in body["metadata"].get("data_alerts") or []}
+    alerts = body["narratives"]["alerts"]
+    for severity_group, show_all in ((("high", "medium"), True), (("low",), False)):
+        group = [a for a in alerts if a["severity"] in severity_group]
+        shown = [a for a in group if a["detail"] not in checks]
+        elsewhere = len(group) - len(shown)
+        if not group:
+            continue
+        if show_all:
+            for alert in shown:
+                show = st.error if alert["severity"] == "high" else st.warning
+                show(_alert_text(alert), icon=_ICONS[alert["severity"]])
+        else:
+            with st.expander(f"{count(len(group), 'note')} worth a look"):
+                for alert in shown:
+                    st.markdown(f"{_ICONS['low']} {_alert_text(alert)}")
+        if elsewhere:
+            what = "is a data check" if elsewhere == 1 else "are data checks"
+            st.caption(
+                f"{count(elsewhere, 'risk' if show_all else 'note')} {what} shown in the box above."
+            )
+
+
 def narrative_ui(body: dict[str, Any]) -> None:
     story = body["narratives"]
     if body["dashboard_mode"] == "finance_guardian":
         st.subheader("Risk review")
         st.markdown(escape_markdown(story["summary_text"]))
-        # Data checks are already in their own box above the cards: not twice on one page.
-        checks = {a["detail"] for a in body["metadata"].get("data_alerts") or []}
-        shown = [a for a in story["alerts"] if a["detail"] not in checks]
-        if len(shown) < len(story["alerts"]):
-            st.caption(f"{len(story['alerts']) - len(shown)} data check(s): see the box above.")
-        for alert in shown:
-            show = {"high": st.error, "medium": st.warning, "low": st.info}[alert["severity"]]
-            value = "" if alert["value"] is None else f" (trigger: {alert['value']:,.2f})"
-            show(
-                f"**{alert['severity'].upper()} · {escape_markdown(alert['title'])}** — "
-                f"{escape_markdown(alert['detail'])}{escape_markdown(value)}",
-                icon=_ICONS[alert["severity"]],
-            )
+        _risks_ui(body)
         st.markdown("**Controls to consider**")
     else:
         st.subheader("The story so far")

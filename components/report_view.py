@@ -1,27 +1,55 @@
-"""Downloads: the report JSON (the same object the CLI writes) and the forecasts CSV."""
+"""Downloads: the report JSON (the same object the CLI writes) and the forecasts CSV, named after
+the company's file and the report's date; ``downloadable`` assembles what is downloaded."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
 
-from forecasting import dumps, forecasts_csv
+from forecasting import dumps, forecasts_csv, with_comparison
 
-__all__ = ["downloads_ui"]
+from .timing_panel import COMPARISON, SWEEP, measured
+
+__all__ = ["downloadable", "downloads_ui", "file_stem"]
+
+_EXTENSION = re.compile(r"\.(csv|tsv|txt)\b.*$", re.IGNORECASE)
+
+
+def file_stem(body: dict[str, Any]) -> str:
+    """'company_financials' for company_financials.csv; the first file's name and how many
+    more, for several; only letters, digits, '-' and '_' (a safe name on every system)."""
+    names = body["metadata"]["source_files"] or ["forecast"]
+    stem = _EXTENSION.sub("", names[0])
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_")[:60] or "export"
+    return stem + (f"_and_{len(names) - 1}_more" if len(names) > 1 else "")
+
+
+def downloadable(report: dict[str, Any], run: str) -> dict[str, Any]:
+    """The report shown, with what this session measured for the same run (the comparison and
+    the scaling sweep) in its timing: a shared report carries its own evidence."""
+    comparison = measured(COMPARISON, run)
+    sweep = measured(SWEEP, run)
+    if comparison is None and sweep is None:
+        return report
+    return with_comparison(report, {**(comparison or {}), **({"scaling": sweep} if sweep else {})})
 
 
 def downloads_ui(report: dict[str, Any]) -> None:
+    body = report["full_analysis_report"]
+    name = f"{file_stem(body)}_forecast_{body['metadata']['generated_at'][:10]}"
     st.markdown(
         "The JSON is the full report, the same object `python -m forecasting report` "
-        "writes; the CSV has one row per metric and forecast month."
+        "writes; the CSV has one row per metric and forecast month. Each chart's toolbar "
+        "(top right of the chart) downloads it as a PNG."
     )
     left, right = st.columns(2)
     with left:
         st.download_button(
             "Download report (JSON)",
             dumps(report),
-            "forecast_report.json",
+            f"{name}.json",
             "application/json",
             key="download-json",
             width="stretch",
@@ -30,7 +58,7 @@ def downloads_ui(report: dict[str, Any]) -> None:
         st.download_button(
             "Download forecasts (CSV)",
             forecasts_csv(report),
-            "forecasts.csv",
+            f"{name}.csv",
             "text/csv",
             key="download-csv",
             width="stretch",

@@ -7,6 +7,11 @@ from typing import Final
 
 SAMPLE_PATH: Final = Path(__file__).resolve().parents[1] / "sample_data" / "company_financials.csv"
 SAMPLE_NAME: Final = "company_financials.csv (bundled sample)"
+FIRST_STEP: Final = (
+    "**This page shows the bundled sample**: 60 months of a generated company, forecast 3 "
+    "months ahead. **To forecast your own numbers**, drop one or more CSV exports (monthly or "
+    "daily rows, with a date and a revenue column) on **Data → CSV exports** in the sidebar."
+)
 APP_TITLE: Final = "Parallel financial forecasting"
 
 MODE_LABELS: Final = {
@@ -31,10 +36,28 @@ HELP: Final = {
     "replaced) and reported failed; the other metrics are not affected.",
     "mode": "Changes the narrative only; the forecasts are not refitted.",
 }
+TABS: Final = ("Core", "Working capital", "Ratios", "Model details", "Timing", "Downloads")
+WINDOWS: Final = ("Last 2 years and the forecast", "All history")
 GROUPS: Final = {
     "Core": ("revenue", "expenses", "profit", "cashflow"),
     "Working capital": ("dso", "dpo", "cash_conversion_cycle", "ar", "ap", "working_capital"),
     "Ratios": ("profit_margin", "expense_ratio", "debt_to_equity_ratio", "growth_rate"),
+}
+# The columns that bring a metric back when the data lacks it, beyond a date and revenue: each
+# group is one column to add, with the alternatives that serve as well.
+BRINGS_BACK: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    "expenses": (("expenses", "cogs"),),
+    "profit": (("profit", "expenses", "cogs"),),
+    "cashflow": (("cashflow",),),
+    "dso": (("ar",),),
+    "dpo": (("ap",), ("cogs", "expenses")),
+    "cash_conversion_cycle": (("ar",), ("ap",), ("cogs", "expenses")),
+    "ar": (("ar",),),
+    "ap": (("ap",),),
+    "working_capital": (("current_assets", "assets"), ("current_liabilities", "liabilities")),
+    "profit_margin": (("profit", "expenses", "cogs"),),
+    "expense_ratio": (("expenses", "cogs"),),
+    "debt_to_equity_ratio": (("liabilities",), ("equity", "assets")),
 }
 CARD_METRICS: Final = (
     "revenue",

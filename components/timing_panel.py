@@ -1,4 +1,9 @@
-"""The Timing tab: sequential vs parallel measured in one run, scaling sweep, worker timeline."""
+"""The Timing tab: sequential vs parallel measured in one run, led by one sentence that says what
+the speedup measures (the CPU the workers got), the scaling sweep and the worker timeline.
+
+What it measures is kept in the session (``measured``), never returned: the downloadable report
+is assembled from the session by ``report_view.downloadable``, whatever order the tabs run in.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +15,35 @@ import streamlit as st
 
 from forecasting import Prepared, RunSettings
 from forecasting.bench import compare, scaling_sweep
+from forecasting.formatting import count
+from forecasting.machine import BUSY_SHARE
 from forecasting.models import FAMILY_LABELS
-from forecasting.settings import server_pool_size
 
-from .charts import gantt_figure, scaling_figure
+from .charts import chart_config, gantt_figure, scaling_figure
 from .engine import get_pool
 
-__all__ = ["timing_ui"]
+__all__ = ["COMPARISON", "SWEEP", "measured", "sweep_ui", "timing_ui"]
+
+COMPARISON = "comparison"
+SWEEP = "sweep"
+
+
+def measured(kind: str, run: str) -> Any:
+    """What this session measured of ``kind`` for the run ``run`` (files, mapping, horizon)."""
+    return st.session_state.get(f"{kind}-{run}")
 
 
 def _this_run(timing: dict[str, Any]) -> None:
+    where = (
+        "one worker, one job at a time"
+        if timing["executor"] == "sequential"
+        else f"{timing['executor']}, {count(timing['workers'], 'worker')}"
+    )
     st.caption(
-        f"This report: {timing['executor']} executor, {timing['workers']} worker(s), "
-        f"{timing['wall_seconds']:.2f} s for the jobs, {timing['serial_seconds']:.2f} s "
-        f"ingest and KPIs, on a machine with {timing['cpu_count']} CPU(s). Cached runs "
-        "show the timing of the run that filled the cache."
+        f"This report: {where}, {timing['wall_seconds']:.2f} s for the jobs, "
+        f"{timing['serial_seconds']:.2f} s ingest and KPIs, on a machine with "
+        f"{count(timing['cpu_count'], 'CPU')}. Cached runs show the timing of the run that "
+        "filled the cache."
     )
 
 
@@ -41,104 +60,188 @@ def _family_split(comparison: dict[str, Any]) -> None:
             y="metric",
             color="family",
             orientation="h",
-            title="Seconds per metric, by model family (sequential run)",
+            title="Seconds per metric, by model family (one after another)",
         )
         fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-        st.plotly_chart(fig, width="stretch", key="family-split")
+        st.plotly_chart(fig, width="stretch", key="family-split",
+                        config=chart_config("seconds_per_metric"))
 
 
-def _comparison_ui(c: dict[str, Any]) -> None:
+def _headline(c: dict[str, Any]) -> None:
+    """The one sentence that says what happened, coloured by whether it measures the engine."""
+    if c.get("verdict") == "clean":
+        st.success(c["headline"], icon="✅")
+    else:
+        st.warning(c.get("headline") or "No CPU figures were measured.", icon="⚠️")
+
+
+def _time_cards(c: dict[str, Any]) -> None:
     row = st.columns(4)
-    row[0].metric("Sequential", f"{c['sequential_s']:.2f} s", border=True)
-    row[1].metric("Parallel", f"{c['parallel_s']:.2f} s", f"{c['workers']} workers", border=True)
+    row[0].metric("Sequential", f"{c['sequential_s']:.2f} s", border=True,
+                  help="The jobs run one at a time in one warm worker of the pool.")
+    saved = c["parallel_s"] - c["sequential_s"]
+    row[1].metric(
+        "Parallel",
+        f"{c['parallel_s']:.2f} s",
+        f"{saved:+.2f} s ({saved / c['sequential_s'] * 100:+.0f}%)" if c["sequential_s"] else None,
+        delta_color="inverse",  # less time is better: green when parallel is quicker
+        help=f"The same jobs on {count(c['workers'], 'worker')} of the same pool.",
+        border=True,
+    )
     row[2].metric(
         "Speedup",
         f"{c['speedup']:.2f}x",
         f"ideal {c['ideal_speedup']}x",
         delta_color="off",
+        delta_arrow="off",
         border=True,
     )
     row[3].metric(
         "Efficiency", f"{c['efficiency'] * 100:.0f}%", help="speedup ÷ workers", border=True
     )
+
+
+def _cpu_cards(c: dict[str, Any]) -> None:
     row = st.columns(4)
+    cpus = c.get("parallel_cpus")
     row[0].metric(
+        "CPUs the workers got",
+        "n/a" if cpus is None else f"{cpus:.1f} of {c['workers']}",
+        help="CPU seconds of the worker processes (and their Stan runs) ÷ wall time of the "
+        f"parallel run; one after another: {c.get('sequential_cpus') or 'n/a'} of 1. Below "
+        f"{BUSY_SHARE:.0%} of the workers, other processes held the CPUs.",
+        border=True,
+    )
+    before, after = c.get("load_before"), c.get("load_after")
+    row[1].metric(
+        "Load average",
+        "n/a" if before is None else f"{before:.1f} → {after:.1f}",
+        help=f"One-minute load average before and after the runs; "
+        f"{count(c.get('cpus_available', 0), 'CPU')} available to this process.",
+        border=True,
+    )
+    row[2].metric(
         "Amdahl bound",
         f"{c['amdahl_bound']:.2f}x",
         f"end to end {c['end_to_end_speedup']:.2f}x",
         delta_color="off",
+        delta_arrow="off",
         help="1 / (serial + parallel ÷ workers), from the measured serial part: "
-        f"{c['serial_s']:.3f} s of ingest, KPIs, report assembly, transfer. The end-to-end "
-        "speedup counts that serial part in both runs; the Speedup card is the jobs alone.",
+        f"{c['serial_s']:.3f} s of ingest, KPIs, report assembly, transfer.",
         border=True,
     )
-    row[1].metric(
-        "Pool start (cold)",
-        f"{c['pool_start_s']:.2f} s",
-        help="Starting the worker processes and warming them up, paid once per server.",
-        border=True,
-    )
-    row[2].metric("Pool round trip (warm)", f"{c['pool_warm_s'] * 1000:.0f} ms", border=True)
     row[3].metric(
         "Same forecasts",
         "✓ identical" if c["identical"] else "✗ differ",
         help="Every forecast and band equal to 1e-9 in both runs.",
         border=True,
     )
+    st.caption(
+        f"Warm pool: started in {c['pool_start_s']:.2f} s once per server, a round trip to a "
+        f"warm worker takes {c['pool_warm_s'] * 1000:.0f} ms. Every worker ran one job before "
+        "the timed runs, so both sides start equally warm."
+    )
+
+
+def _comparison_ui(c: dict[str, Any]) -> None:
+    _headline(c)
+    _time_cards(c)
+    _cpu_cards(c)
     st.plotly_chart(
         gantt_figure(c["timeline"], "Parallel run: one lane per worker process"),
         width="stretch",
         key="gantt-compare",
+        config=chart_config("parallel_run_timeline"),
     )
     _family_split(c)
 
 
-def timing_ui(
-    report: dict[str, Any], prepared: Prepared, settings: RunSettings, key: str
-) -> dict[str, Any] | None:
-    """Run the comparison on demand; returns it (kept in the session) for the report JSON.
+_SWEEP_NAMES = {
+    "workers": "Workers",
+    "parallel_s": "Time (s)",
+    "speedup": "Speedup",
+    "ideal": "Ideal",
+    "cpus": "CPUs the workers got",
+    "sequential_s": "One worker, one after another (s)",
+}
+_SWEEP_FORMATS = {
+    "Workers": st.column_config.NumberColumn(format="%d"),
+    "Time (s)": st.column_config.NumberColumn(format="%.2f"),
+    "Speedup": st.column_config.NumberColumn(format="%.2fx"),
+    "Ideal": st.column_config.NumberColumn(format="%dx"),
+    "CPUs the workers got": st.column_config.NumberColumn(format="%.1f"),
+    "One worker, one after another (s)": st.column_config.NumberColumn(format="%.2f"),
+}
 
-    Both runs use the server's warm pool (one job at a time, then on the chosen workers), so a
-    comparison fits nothing in the server process and other sessions keep being served."""
-    body = report["full_analysis_report"]
+
+def _and(numbers: list[int]) -> str:
+    words = [str(n) for n in numbers]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def sweep_ui(rows: list[dict[str, Any]]) -> None:
+    """The sweep's chart (whole-worker ticks) and table (readable column names)."""
+    st.plotly_chart(scaling_figure(rows), width="stretch", key="scaling",
+                    config=chart_config("speedup_by_workers"))
+    busy = [r["workers"] for r in rows if r.get("cpus") is not None
+            and r["cpus"] < BUSY_SHARE * r["workers"]]
+    if busy:
+        st.warning(
+            f"The machine was busy during the sweep: with {_and(busy)} "
+            f"{'worker' if busy == [1] else 'workers'} they got less than {BUSY_SHARE:.0%} of "
+            "their CPUs, so those speedups are not a measure of the engine.",
+            icon="⚠️",
+        )
+    table = pd.DataFrame(rows).reindex(columns=list(_SWEEP_NAMES)).rename(columns=_SWEEP_NAMES)
+    st.dataframe(table, hide_index=True, column_config=_SWEEP_FORMATS)
+
+
+def _run_comparison(prepared: Prepared, settings: RunSettings, run: str) -> None:
+    with st.status("Running the jobs twice…", expanded=True) as status:
+        pool = get_pool()
+        workers = max(2, settings.workers) if pool.size > 1 else 1
+        st.session_state[f"{COMPARISON}-{run}"] = compare(
+            prepared,
+            pool,
+            workers,
+            on_phase=lambda text: status.update(label=text.capitalize()),
+            time_limit=settings.time_limit,
+        )
+        status.update(label="Comparison done", state="complete", expanded=False)
+
+
+def _run_sweep(prepared: Prepared, settings: RunSettings, run: str) -> None:
+    with st.status("Timing each number of workers…", expanded=True) as status:
+        pool = get_pool()
+        st.session_state[f"{SWEEP}-{run}"] = scaling_sweep(
+            prepared,
+            pool,
+            range(1, pool.size + 1),
+            on_phase=lambda text: status.update(label=text.capitalize()),
+            time_limit=settings.time_limit,
+        )
+        status.update(label="Sweep done", state="complete", expanded=False)
+
+
+def timing_ui(
+    body: dict[str, Any], prepared: Prepared, settings: RunSettings, run: str, pool_size: int
+) -> None:
+    """This report's run, then the comparison and the sweep on demand (kept in the session
+    under ``run``). Both use the server's warm pool, one job at a time and then on the chosen
+    workers, so a comparison fits nothing in the server process."""
     _this_run(body["timing"])
     if body["timing"]["workers"] > 1:
         st.plotly_chart(
             gantt_figure(body["timing"]["per_metric"], "This report's run"),
             width="stretch",
             key="gantt-run",
+            config=chart_config("report_run_timeline"),
         )
     if st.button("Compare sequential vs parallel", type="primary", key="compare"):
-        with st.status("Running the 14 jobs twice…", expanded=True) as status:
-            pool = get_pool()
-            workers = max(2, settings.workers) if pool.size > 1 else 1
-            comparison = compare(
-                prepared,
-                pool,
-                workers,
-                on_phase=lambda text: status.update(label=text.capitalize()),
-                time_limit=settings.time_limit,
-            )
-            status.update(label="Comparison done", state="complete", expanded=False)
-        st.session_state[f"comparison-{key}"] = comparison
-    comparison = st.session_state.get(f"comparison-{key}")
-    if comparison:
+        _run_comparison(prepared, settings, run)
+    if comparison := measured(COMPARISON, run):
         _comparison_ui(comparison)
-    size = server_pool_size()
-    if st.button(f"Scaling sweep: 1 to {size} workers", key="sweep"):
-        with st.status("Timing each number of workers…", expanded=True) as status:
-            pool = get_pool()
-            rows = scaling_sweep(
-                prepared,
-                pool,
-                range(1, pool.size + 1),
-                on_phase=lambda text: status.update(label=text.capitalize()),
-                time_limit=settings.time_limit,
-            )
-            status.update(label="Sweep done", state="complete", expanded=False)
-        st.session_state[f"sweep-{key}"] = rows
-    if rows := st.session_state.get(f"sweep-{key}"):
-        st.plotly_chart(scaling_figure(rows), width="stretch", key="scaling")
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
-        return {**(comparison or {}), "scaling": rows}
-    return comparison
+    if st.button(f"Scaling sweep: 1 to {pool_size} workers", key="sweep"):
+        _run_sweep(prepared, settings, run)
+    if rows := measured(SWEEP, run):
+        sweep_ui(rows)

@@ -18,29 +18,22 @@ from typing import Any
 import pytest
 import streamlit as st
 import streamlit.testing.v1.app_test as app_test_module
+from exports import daily_flows_only, declining_company, unknown_revenue_header
 from paths import SEED_DIR
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from components.safe_text import escape_markdown
-from forecasting.kpis import METRIC_INFO
 from forecasting.logging_setup import logger
+from forecasting.models import FAMILY_LABELS
 from forecasting.settings import METRICS
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
-SEED = SEED_DIR
+SEED_SAMPLE = SEED_DIR / "sample_financial_data.csv"
 TIMEOUT = 240
-
-
-def _seed_file(name: str) -> Path:
-    path = SEED / name
-    if not path.is_file():
-        pytest.skip(f"seed fixture {path} is absent (the shared seed-system fixtures are not "
-                    "checked out on this machine)")
-    return path
 
 
 # --- capturing what the download buttons serve -------------------------------------------------
@@ -83,15 +76,21 @@ def _release_pool() -> Iterator[None]:
     st.cache_resource.clear()  # on_release shuts the warm worker pool down
 
 
-def download_bytes(at: AppTest, key: str) -> bytes:
+def download_file(at: AppTest, key: str) -> tuple[str, bytes]:
+    """The file name and bytes the download button with ``key`` serves."""
     url = at.download_button(key=key).proto.url
     name = url.rsplit("/", 1)[-1]
     for store in reversed(_stores):
         try:
-            return store.get_file(name).content
+            stored = store.get_file(name)
         except Exception:  # not in this run's store
             continue
+        return str(stored.filename), stored.content
     raise AssertionError(f"download {key!r} ({url}) is not in any recorded media store")
+
+
+def download_bytes(at: AppTest, key: str) -> bytes:
+    return download_file(at, key)[1]
 
 
 def download_report(at: AppTest) -> dict[str, Any]:
@@ -108,15 +107,14 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 def forecast_charts(at: AppTest) -> dict[str, dict[str, Any]]:
-    """The forecast tab's charts by metric, recognised by their '<label> · ...' title."""
+    """The forecast tabs' charts by metric (each carries its metric in the layout's meta)."""
     out: dict[str, dict[str, Any]] = {}
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
-        title = spec["layout"].get("title", {}).get("text", "")
-        for metric in METRICS:
-            if title.startswith(f"{METRIC_INFO[metric].label} · "):
-                assert metric not in out, f"two charts claim {metric}: {title!r}"
-                out[metric] = spec
+        metric = (spec["layout"].get("meta") or {}).get("metric")
+        if metric in METRICS:
+            assert metric not in out, f"two charts claim {metric}"
+            out[metric] = spec
     return out
 
 
@@ -159,7 +157,11 @@ def fresh_app() -> AppTest:
 
 
 def upload(at: AppTest, path: Path) -> AppTest:
-    at.sidebar.file_uploader[0].set_value((path.name, path.read_bytes(), "text/csv")).run()
+    return upload_bytes(at, path.name, path.read_bytes())
+
+
+def upload_bytes(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.sidebar.file_uploader[0].set_value((name, data, "text/csv")).run()
     return at
 
 
@@ -168,22 +170,29 @@ def test_first_load_forecasts_the_bundled_sample() -> None:
     at = fresh_app()
     assert_fourteen_forecasts(at)
     labels = [m.label for m in at.metric]
-    assert "Revenue" in labels and "Forecast accuracy" in labels, labels
+    assert "Revenue" in labels and "Accuracy" in labels, labels
     revenue = next(m for m in at.metric if m.label == "Revenue")
     assert revenue.value.startswith("$"), revenue.value
     assert any("company_financials.csv (bundled sample)" in c.value for c in at.caption)
+    # The first screen says what it shows and how to use one's own export.
+    first = [i.value for i in at.info if "bundled sample" in i.value]
+    assert first and "CSV exports" in first[0] and "sidebar" in first[0], first
     report = download_report(at)["full_analysis_report"]
     assert report["metadata"]["months"] == 60
     assert all(h["status"] == "ok" for h in report["model_health_report"].values())
 
 
 def test_upload_seed_sample_gives_fourteen_forecasts_and_a_json_report() -> None:
-    sample = _seed_file("sample_financial_data.csv")
+    sample = SEED_SAMPLE
     at = upload(fresh_app(), sample)
     assert_clean(at)
     assert_fourteen_forecasts(at)
     assert any("24 months, 2023-01 to 2024-12" in c.value for c in at.caption), \
         [c.value for c in at.caption]
+    assert not [i.value for i in at.info if "bundled sample" in i.value]
+    name, _ = download_file(at, "download-json")
+    assert re.fullmatch(r"sample_financial_data_forecast_\d{4}-\d\d-\d\d\.json", name), name
+    assert download_file(at, "download-csv")[0] == name.replace(".json", ".csv")
     body = download_report(at)["full_analysis_report"]
     assert body["metadata"]["source_files"] == ["sample_financial_data.csv"]
     assert body["metadata"]["months"] == 24
@@ -198,7 +207,7 @@ def test_upload_seed_sample_gives_fourteen_forecasts_and_a_json_report() -> None
 
 
 def test_six_month_export_gets_a_clear_error_not_a_traceback() -> None:
-    messy = _seed_file("messy_financial_data.csv")
+    messy = SEED_DIR / "messy_financial_data.csv"
     at = upload(fresh_app(), messy)
     assert_clean(at)
     errors = " ".join(e.value for e in at.error)
@@ -209,7 +218,7 @@ def test_six_month_export_gets_a_clear_error_not_a_traceback() -> None:
 
 
 def test_mode_switch_changes_the_narrative_without_refitting() -> None:
-    sample = _seed_file("sample_financial_data.csv")
+    sample = SEED_SAMPLE
     at = upload(fresh_app(), sample)
     before = download_report(at)["full_analysis_report"]
     assert before["dashboard_mode"] == "finance_guardian"
@@ -234,7 +243,7 @@ def test_mode_switch_changes_the_narrative_without_refitting() -> None:
 
 def test_column_override_re_runs_ingest_with_the_users_mapping() -> None:
     """Telling the page 'Net Profit' is not profit makes it derive profit from revenue − costs."""
-    sample = _seed_file("sample_financial_data.csv")
+    sample = SEED_SAMPLE
     at = upload(fresh_app(), sample)
     editor = at.data_editor[0]
     table = editor.value
@@ -265,7 +274,7 @@ class Compared:
 @pytest.fixture(scope="module")
 def compared() -> Compared:
     """The seed sample uploaded, then 'Compare sequential vs parallel' clicked (runs 28 jobs)."""
-    sample = _seed_file("sample_financial_data.csv")
+    sample = SEED_SAMPLE
     at = upload(fresh_app(), sample)
     assert not [t for t in chart_titles(at) if t.startswith("Parallel run")]
     at.button(key="compare").click().run()
@@ -276,20 +285,47 @@ def test_compare_shows_speedup_identical_forecasts_and_a_gantt(compared: Compare
     at = compared.at
     assert_clean(at)
     metrics = {m.label: m for m in at.metric}
-    for label in ("Sequential", "Parallel", "Speedup", "Efficiency", "Same forecasts"):
+    for label in ("Sequential", "Parallel", "Speedup", "Efficiency", "CPUs the workers got",
+                  "Load average", "Same forecasts"):
         assert label in metrics, f"{label!r} missing from {sorted(metrics)}"
     assert re.fullmatch(r"\d+\.\d\dx", metrics["Speedup"].value), metrics["Speedup"].value
     assert metrics["Same forecasts"].value == "✓ identical"
-    assert metrics["Parallel"].proto.delta == "2 workers"
+    assert re.fullmatch(r"\d\.\d of 2", metrics["CPUs the workers got"].value)
+    # The parallel card's delta is the time saved: green when parallel took less time, red
+    # when it took more (a busy machine), whatever the sign convention of a plain delta.
+    parallel = metrics["Parallel"].proto
+    saved = float(parallel.delta.split(" s")[0])
+    assert (saved < 0) == (parallel.color == parallel.GREEN), (parallel.delta, parallel.color)
+    assert (saved > 0) == (parallel.color == parallel.RED), (parallel.delta, parallel.color)
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     gantt = [s for s in specs if s["layout"].get("title", {}).get("text", "")
              == "Parallel run: one lane per worker process"]
     assert len(gantt) == 1
     bars = [trace["name"] for trace in gantt[0]["data"]]
     assert sorted(bars) == sorted(METRICS), "the gantt must show every metric job once"
-    lanes = {trace["y"][0] for trace in gantt[0]["data"]}
-    assert len(lanes) == 2, lanes
     assert_fourteen_forecasts(at)
+
+
+def test_compare_leads_with_one_sentence_that_says_what_the_speedup_measures(
+        compared: Compared) -> None:
+    """The headline carries both times; 'faster' is only claimed when the workers got their
+    CPUs, and it is a warning, not a success, when they did not."""
+    at = compared.at
+    comparison = compared.report_at_click["full_analysis_report"]["timing"]["comparison"]
+    seq, par = comparison["sequential_s"], comparison["parallel_s"]
+    boxes = [(kind, box.value) for kind in ("success", "warning")
+             for box in getattr(at, kind) if "one after another" in box.value]
+    assert len(boxes) == 1, boxes
+    kind, headline = boxes[0]
+    assert f"{par:.1f} s in parallel against {seq:.1f} s one after another" in headline
+    busy = comparison["parallel_cpus"] < 0.8 * comparison["workers"] or \
+        comparison["sequential_cpus"] < 0.8
+    assert (kind == "warning") == (comparison["verdict"] != "clean")
+    if busy:
+        assert headline.startswith("The machine was busy: the workers got "
+                                   f"{comparison['parallel_cpus']:.1f} of 2 CPUs"), headline
+    elif comparison["speedup"] > 2.1:
+        assert "read it as at most 2x" in headline, headline
 
 
 def test_json_offered_right_after_compare_includes_the_comparison(compared: Compared) -> None:
@@ -366,7 +402,7 @@ def test_forecast_bands_are_shaded_areas_without_markers() -> None:
 
 
 def test_model_details_show_measured_accuracy_coverage_and_how_sure() -> None:
-    at = upload(fresh_app(), _seed_file("sample_financial_data.csv"))
+    at = upload(fresh_app(), SEED_SAMPLE)
     assert_clean(at)
     sure = [i.value for i in at.info if "8 chances in 10" in i.value]
     assert sure and sure[0].split(":")[0] in {"Fairly sure", "Moderately sure", "Not very sure"}
@@ -378,3 +414,176 @@ def test_model_details_show_measured_accuracy_coverage_and_how_sure() -> None:
     table = next(d.value for d in at.dataframe if "Shipped" in d.value.columns)
     assert "Best by backtest" in table.columns
     assert (table["Shipped"] == "✓").sum() == 1 and (table["Best by backtest"] == "✓").sum() == 1
+
+
+# --- what a new user sees -----------------------------------------------------------------------
+def test_chart_titles_lead_with_the_metric_and_its_expected_change() -> None:
+    at = fresh_app()
+    body = download_report(at)["full_analysis_report"]
+    charts = forecast_charts(at)
+    for metric, spec in charts.items():
+        title = spec["layout"]["title"]
+        label = (body["kpi_cards"].get(metric) or {}).get("label") or \
+            body["model_health_report"][metric]["label"]
+        assert title["text"].startswith(f"<b>{label}</b> · ") and "expected" in title["text"]
+        assert "MASE" not in title["text"] + title["subtitle"]["text"]
+        assert not [f for f in FAMILY_LABELS.values() if f in title["text"]], title["text"]
+    # Revenue's change, computed here: the forecast months' average against the same months
+    # a year earlier.
+    history = [p["value"] for p in body["history"]["revenue"]]
+    forecast = [p["predicted"] for p in body["forecast_chart"]["revenue"]]
+    months = len(forecast)
+    then = sum(history[-12:-12 + months]) / months
+    move = (sum(forecast) / months / then - 1) * 100
+    assert charts["revenue"]["layout"]["title"]["text"] == f"<b>Revenue</b> · {move:+.1f}% expected"
+
+
+def test_charts_open_on_two_years_and_the_forecast_with_the_whole_history_a_click_away() -> None:
+    at = fresh_app()
+    body = download_report(at)["full_analysis_report"]
+    history = body["history"]["revenue"]
+    assert len(history) == 60
+    last_forecast = body["forecast_chart"]["revenue"][-1]["date"]
+    layout = forecast_charts(at)["revenue"]["layout"]
+    start, end = layout["xaxis"]["range"]
+    assert history[-25]["date"] < start < history[-24]["date"], start
+    assert end > last_forecast
+    # The y range fits what is in view, both bands included; ticks are written like the card.
+    low, high = layout["yaxis"]["range"]
+    shown = [p["value"] for p in history[-24:]] + [
+        b[f"{side}_{level}"] for b in body["forecast_bands"]["revenue"]
+        for side in ("lower", "upper") for level in (80, 95)]
+    assert low <= min(shown) and high >= max(shown)
+    assert min(p["value"] for p in history) < low, "the opening view is not the whole history"
+    card = next(m.value for m in at.metric if m.label == "Revenue")
+    letter = card[-1]
+    assert any(t.endswith(letter) for t in layout["yaxis"]["ticktext"]), layout["yaxis"]
+    assert all(re.fullmatch(r"\$\d+(\.\d+)?[KM]", t) for t in layout["yaxis"]["ticktext"])
+    forecast = next(t for t in forecast_charts(at)["revenue"]["data"] if t["name"] == "Forecast")
+    assert "80%:" in forecast["customdata"][-1] and "95%:" in forecast["customdata"][-1]
+
+    at.segmented_control(key="window-Core").set_value("All history").run()
+    assert_clean(at)
+    for metric, spec in forecast_charts(at).items():  # one choice for every tab
+        first = body["history"][metric][0]["date"]
+        assert spec["layout"]["xaxis"]["range"][0] < first, metric
+
+
+def test_switching_the_interval_level_refits_nothing() -> None:
+    at = upload(fresh_app(), SEED_SAMPLE)
+    before = download_report(at)["full_analysis_report"]
+    at.sidebar.radio(key="level").set_value(80).run()
+    assert_clean(at)
+    after = download_report(at)["full_analysis_report"]
+    assert any("at 80%" in c.value for c in at.caption)
+    assert after["metadata"]["interval_level"] == 80
+    # A refit would start new jobs: new times, a new timestamp.
+    assert after["timing"]["per_metric"] == before["timing"]["per_metric"]
+    assert after["metadata"]["generated_at"] == before["metadata"]["generated_at"]
+    for metric, rows in after["forecast_chart"].items():
+        assert [r["lower"] for r in rows] == \
+            [b["lower_80"] for b in before["forecast_bands"][metric]], metric
+
+
+def test_a_horizon_change_does_not_read_the_files_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import components.engine as engine
+
+    reads: list[int] = []
+    real = engine.ingest
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "ingest", counted)
+    name, data = daily_flows_only(seed=41, months=26)
+    at = upload_bytes(fresh_app(), name, data)
+    assert_clean(at) and reads == [1]
+    at.sidebar.slider(key="horizon").set_value(2).run()
+    assert_clean(at)
+    assert any("forecasting 2 months" in c.value for c in at.caption)
+    assert reads == [1], "the horizon change read the files again"
+
+
+def test_metrics_the_data_lacks_are_one_line_each_with_the_column_that_brings_them_back(
+        ) -> None:
+    name, data = daily_flows_only(seed=7)
+    at = upload_bytes(fresh_app(), name, data)
+    assert_clean(at)
+    drawn = set(forecast_charts(at))
+    assert drawn == {"revenue", "expenses", "profit", "profit_margin", "expense_ratio",
+                     "growth_rate"}, drawn
+    lines = " ".join(m.value for m in at.markdown if "Not in this data" in m.value)
+    for label, column in (("DSO", "Accounts receivable"), ("DPO", "Accounts payable"),
+                          ("Operating cash flow", "Operating cash flow"),
+                          ("Working capital", "Current assets"),
+                          ("Debt to equity", "Total liabilities")):
+        assert f"**{label}** — needs a column for {column}" in lines, (label, lines)
+    assert lines.count("- **") == len(METRICS) - len(drawn)
+    # The mapping opens where the user is, in a dialog with the mapping table.
+    at.button(key="open-mapping-Working capital").click().run()
+    assert_clean(at)
+    assert [e for e in at.data_editor if e.key.startswith("mapping-dialog-")]
+
+
+def test_a_file_that_fails_validation_offers_the_mapping_to_fix_it() -> None:
+    name, data, revenue = unknown_revenue_header(seed=3)
+    at = upload_bytes(fresh_app(), name, data)
+    assert_clean(at)
+    assert any("No revenue column was found" in e.value for e in at.error)
+    assert not forecast_charts(at) and not at.get("download_button")
+    editor = at.data_editor[0]
+    table = editor.value
+    row = list(table["Source column"]).index(revenue)
+    assert table["Mapped to"][row] == "ignore"
+    at.session_state[editor.key] = {
+        "edited_rows": {row: {"Mapped to": "revenue"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert_clean(at)
+    assert not at.error
+    body = download_report(at)["full_analysis_report"]
+    assert body["metadata"]["column_mapping"][revenue] == "revenue"
+    assert "revenue" in forecast_charts(at)
+
+
+def test_the_risk_review_counts_the_boxes_it_shows() -> None:
+    name, data = declining_company(seed=5)
+    at = upload_bytes(fresh_app(), name, data)
+    assert_clean(at)
+    summary = next(m.value for m in at.markdown if "attention" in m.value
+                   or "No risk thresholds" in m.value)
+    found = re.match(r"(\d+) risks? needs? attention", unescape(summary))
+    assert found, summary
+    boxes = [b for b in [*at.error, *at.warning] if re.match(r"\*\*(HIGH|MEDIUM) ·", b.value)]
+    elsewhere = sum(int(n) for n in re.findall(r"(\d+) risks? (?:is a|are) data checks?",
+                                               " ".join(c.value for c in at.caption)))
+    assert int(found[1]) == len(boxes) + elsewhere >= 1, (summary, [b.value for b in boxes])
+    for box in boxes:
+        assert "(s)" not in box.value
+        trigger = re.search(r"trigger: (.+?)\)", unescape(box.value))
+        assert trigger is None or re.search(r"[$%x]|pts|days|MASE|months?", trigger[1]), box.value
+
+
+def unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _sweep_page() -> None:
+    from components.timing_panel import sweep_ui
+
+    rows = [{"sequential_s": 20.0, "workers": w, "parallel_s": 20.0 / s, "speedup": s,
+             "ideal": w, "cpus": c} for w, s, c in ((1, 1.0, 0.98), (2, 1.2, 1.1), (3, 2.7, 2.9))]
+    sweep_ui(rows)
+
+
+def test_the_scaling_sweep_reads_in_whole_workers_and_plain_column_names() -> None:
+    at = AppTest.from_function(_sweep_page, default_timeout=TIMEOUT)
+    at.run()
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Workers", "Time (s)", "Speedup", "Ideal",
+                                   "CPUs the workers got", "One worker, one after another (s)"]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["xaxis"]["tickvals"] == [1, 2, 3]
+    # 2 workers that got 1.1 CPUs are named as a busy machine; 3 that got 2.9 are not.
+    assert any("with 2 workers they got less than 80%" in w.value for w in at.warning)

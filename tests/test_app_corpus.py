@@ -104,4 +104,4 @@ def test_a_horizon_the_history_cannot_backtest_says_what_it_supports() -> None:
     at.sidebar.slider(key="horizon").set_value(4).run()
     assert not at.exception
     assert not any("horizon" in unescaped(e.value) for e in at.error)
-    assert any(kind == "caption" and "forecasting 4 month(s)" in text for kind, text in texts(at))
+    assert any(kind == "caption" and "forecasting 4 months" in text for kind, text in texts(at))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -15,28 +16,26 @@ from typing import Any
 import pytest
 from paths import SEED_DIR
 
-from forecasting.bench import forecasts_identical
+from forecasting.bench import compare, forecasts_identical
 from forecasting.executors import open_backend
+from forecasting.machine import cpus_available
 from forecasting.models import FAMILY_LABELS
 from forecasting.pipeline import Analysis, Prepared, analyse, prepare, source_files_from_paths
-from forecasting.pool import plain_main
+from forecasting.pool import WorkerPool, plain_main
 from forecasting.settings import METRICS, RunSettings
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = SEED_DIR
-SAMPLE = SEED / "sample_financial_data.csv"
 BENCH_KEYS = {"jobs", "workers", "cpu_count", "sequential_s", "parallel_s", "speedup",
-              "efficiency", "pool_start_s", "serial_s", "identical", "per_metric", "timeline"}
+              "efficiency", "pool_start_s", "serial_s", "identical", "per_metric", "timeline",
+              "cpus_available", "sequential_cpu_s", "parallel_cpu_s", "sequential_cpus",
+              "parallel_cpus", "load_before", "load_after", "verdict", "headline"}
 
 
 @pytest.fixture(scope="module")
 def sample() -> Path:
-    if not SAMPLE.is_file():
-        pytest.skip(f"seed fixture {SAMPLE} is absent (the shared seed-system fixtures are not "
-                    "checked out on this machine)")
-    return SAMPLE
+    return SEED_DIR / "sample_financial_data.csv"
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +65,46 @@ def test_bench_prints_the_comparison_as_json(bench: dict[str, Any]) -> None:
         assert info["model_family"] in FAMILY_LABELS, (metric, info["model_family"])
 
 
+def test_bench_reports_the_cpu_its_workers_got_and_what_the_speedup_measures(
+        bench: dict[str, Any]) -> None:
+    """The CPU figures obey what the runs can physically get, and the headline never passes off
+    a busy machine or a speedup above the worker count as the engine's."""
+    if hasattr(os, "sched_getaffinity"):
+        assert bench["cpus_available"] == len(os.sched_getaffinity(0))
+    # One job at a time: its worker (and the Stan runs it waits for) hold at most one CPU.
+    assert 0 < bench["sequential_cpus"] <= 1.05, bench["sequential_cpus"]
+    assert 0 < bench["parallel_cpus"] <= bench["workers"] + 0.05, bench["parallel_cpus"]
+    seq, par = bench["sequential_s"], bench["parallel_s"]
+    assert f"{par:.1f} s in parallel against {seq:.1f} s one after another" in bench["headline"]
+    if bench["parallel_cpus"] < 0.8 * 2 or bench["sequential_cpus"] < 0.8:
+        assert bench["verdict"] == "busy", bench["headline"]
+    elif bench["speedup"] > 2 * 1.05:
+        assert bench["verdict"] == "above_workers", bench["headline"]
+    if bench["verdict"] == "clean":
+        assert bench["headline"] == f"2 workers finished {seq / par:.1f}x faster: " \
+            f"{par:.1f} s in parallel against {seq:.1f} s one after another."
+
+
+def test_a_cpu_burner_beside_the_comparison_is_reported_as_a_busy_machine(
+        worker_pool: WorkerPool, data_dir: Path) -> None:
+    """One spinning process per CPU beside the runs: the workers cannot get their CPUs, and the
+    headline says so instead of quoting the speedup as the engine's."""
+    prepared = prepare(source_files_from_paths([str(data_dir / "messy_13_months.csv")]), 3, 95)
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+               for _ in range(cpus_available())]
+    try:
+        result = compare(prepared, worker_pool, 2)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert result["verdict"] == "busy", result["headline"]
+    assert result["parallel_cpus"] < 0.8 * 2
+    assert result["headline"].startswith(
+        f"The machine was busy: the workers got {result['parallel_cpus']:.1f} of 2 CPUs")
+    assert result["identical"] is True
+
+
 def test_bench_timeline_runs_each_job_once_and_never_two_at_once_on_a_worker(
         bench: dict[str, Any]) -> None:
     timeline = bench["timeline"]
@@ -74,11 +113,18 @@ def test_bench_timeline_runs_each_job_once_and_never_two_at_once_on_a_worker(
     for row in timeline:
         assert 0 <= row["start"] <= row["end"], row
         lanes[row["worker"]].append((row["start"], row["end"], row["metric"]))
-    assert len(lanes) == 2, f"14 jobs on a warm pool of 2 should use both workers: {dict(lanes)}"
+    assert len(lanes) <= 2, f"a pool of 2 ran jobs in {len(lanes)} processes"
     for worker, bars in lanes.items():
         bars.sort()
         for (_, end, first), (start, _, second) in pairwise(bars):
             assert start >= end, f"worker {worker} ran {first} and {second} at the same time"
+
+
+def on_dask_workers(address: str) -> list[int]:
+    """The process ids of the cluster's workers."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(address, timeout=30) as client:
+        return sorted(client.run(os.getpid).values())
 
 
 # --- Dask ---------------------------------------------------------------------------------------
@@ -112,7 +158,8 @@ def test_dask_cluster_gives_the_same_fourteen_forecasts_as_a_sequential_run(
     assert set(on_dask.results) == set(METRICS)
     failed = {m: r.reason for m, r in on_dask.results.items() if r.status != "ok"}
     assert not failed, failed
-    assert len({r.worker for r in on_dask.results.values()}) == 2, "both Dask workers ran jobs"
+    # Which of the two workers ran which job is Dask's choice: not asserted.
+    assert {r.worker for r in on_dask.results.values()} <= set(on_dask_workers(dask_scheduler))
     assert on_dask.timing.workers == 2, "the worker count comes from the cluster"
 
     in_process = sample_analysis

@@ -17,7 +17,8 @@ from typing import Final
 import numpy as np
 
 from .backtest import BacktestPlan, FitOutput
-from .models import SEASON, Forecast, sigma_from_bands, z_value
+from .models import Forecast, sigma_from_bands, z_value
+from .scores import score_paths
 
 __all__ = [
     "LENGTH_EDGES",
@@ -29,9 +30,7 @@ __all__ = [
     "calibrated_bands",
     "combine_outputs",
     "flat_scale",
-    "mase_scale",
     "ok_families",
-    "score_paths",
     "step_scale",
 ]
 
@@ -83,13 +82,6 @@ class Combined:
     bands: dict[int, tuple[np.ndarray, np.ndarray]]
 
 
-def mase_scale(train: np.ndarray) -> float:
-    """Mean absolute seasonal (two years or more) or month-to-month change of the history."""
-    lag = SEASON if len(train) >= 2 * SEASON else 1
-    scale = float(np.mean(np.abs(train[lag:] - train[:-lag]))) if len(train) > lag else 0.0
-    return scale or float(np.mean(np.abs(train))) * 1e-3 or 1.0
-
-
 def ok_families(
     folds: Mapping[str, Sequence[FitOutput]], finals: Mapping[str, FitOutput]
 ) -> list[str]:
@@ -99,18 +91,6 @@ def ok_families(
         for f, outs in folds.items()
         if f in finals and finals[f].status == "ok" and all(o.status == "ok" for o in outs)
     ]
-
-
-def score_paths(
-    y: np.ndarray, origins: Sequence[int], paths: Sequence[np.ndarray], steps: int | None = None
-) -> float:
-    """Mean over folds of MASE on the first ``steps`` months of each fold (all when None)."""
-    values = []
-    for origin, path in zip(origins, paths, strict=True):
-        k = len(path) if steps is None else min(steps, len(path))
-        error = np.abs(y[origin : origin + k] - path[:k])
-        values.append(float(np.mean(error)) / mase_scale(y[:origin]))
-    return float(np.mean(values))
 
 
 def _sigma(out: FitOutput) -> np.ndarray:

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .models import Forecast, z_value
-from .selection import CandidateScore, FoldForecast, Selection, score_folds
+from .scores import score_folds
+from .selection import FoldForecast, Selection, scored_candidate
 
 __all__ = ["derive_growth", "growth_band", "growth_from_levels"]
 
@@ -63,17 +64,17 @@ def derive_growth(revenue: Selection, revenue_series: pd.Series) -> Selection:
     """Turn a revenue selection into a growth_rate one; every candidate re-scored on growth."""
     values = revenue_series.to_numpy(dtype="float64")
     growth = _pct(values[1:], values[:-1])
-    folds: dict[str, list[FoldForecast]] = {}
-    scores: list[CandidateScore] = []
-    level = revenue.level
-    for score in revenue.scores:
-        if score.family not in revenue.folds:
-            scores.append(score)
-            continue
-        folds[score.family] = [
-            _growth_fold(values, fold, level) for fold in revenue.folds[score.family]
-        ]
-        scores.append(replace(score, **score_folds(growth, folds[score.family])))
+    folds = {
+        family: [_growth_fold(values, fold) for fold in family_folds]
+        for family, family_folds in revenue.folds.items()
+    }
+    scores = [
+        scored_candidate(s.family, s.name, score_folds(growth, folds[s.family]), s.seconds,
+                         revenue.level)
+        if s.family in folds
+        else s
+        for s in revenue.scores
+    ]
     last = float(values[-1])
     mean = growth_from_levels(last, revenue.forecast.mean)
     bands = {
@@ -86,19 +87,26 @@ def derive_growth(revenue: Selection, revenue_series: pd.Series) -> Selection:
         f"Derived from the revenue forecast ({revenue.best_name}); its band comes from "
         "revenue's joint paths (month-to-month errors that carry over), never below -100%.",
     ]
+    coverage = {
+        lv: c for lv, c in ((80, shipped.coverage_80), (95, shipped.coverage_95)) if c is not None
+    }
     return replace(
         revenue,
         scores=scores,
         forecast=Forecast(mean, bands),
         folds=folds,
         notes=notes,
-        coverage={} if shipped.coverage is None else {level: shipped.coverage},
+        coverage=coverage,
     )
 
 
-def _growth_fold(values: np.ndarray, fold: FoldForecast, level: int) -> FoldForecast:
+def _growth_fold(values: np.ndarray, fold: FoldForecast) -> FoldForecast:
+    """A revenue fold as growth: from the month before its origin, both bands from the joint
+    paths."""
     last = float(values[fold.origin - 1])
-    low, high = growth_band(last, fold.predicted, fold.lower, fold.upper, level)
+    bands = {
+        lv: growth_band(last, fold.predicted, lo, hi, lv) for lv, (lo, hi) in fold.bands.items()
+    }
     return FoldForecast(
-        fold.origin - 1, fold.start, growth_from_levels(last, fold.predicted), low, high
+        fold.origin - 1, fold.start, growth_from_levels(last, fold.predicted), bands, fold.level
     )

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from forecasting.combine import SHIPPED, CombineSettings, flat_scale
+from forecasting.scores import coverage, mase, mase_scale, smape
 from forecasting.selection import assemble
 
 __all__ = ["SINGLE", "case_scores", "evaluate", "markdown", "summarise"]
@@ -26,18 +27,12 @@ def case_scores(
     mean: np.ndarray,
     bands: dict[int, tuple[np.ndarray, np.ndarray]],
 ) -> dict[str, float]:
-    """MASE, sMAPE, coverage of the 80% and 95% bands, and the scaled 95% interval score."""
-    scale = float(np.mean(np.abs(train[12:] - train[:-12]))) or float(np.mean(np.abs(train))) or 1.0
-    error = test - mean
-    denom = np.abs(test) + np.abs(mean)
-    out = {
-        "mase": float(np.mean(np.abs(error))) / scale,
-        "smape": float(
-            np.mean(np.where(denom > 0, 200 * np.abs(error) / np.where(denom > 0, denom, 1), 0))
-        ),
-    }
+    """MASE, sMAPE, coverage of the 80% and 95% bands (the engine's own measures, as the model
+    details show them), and the 95% interval score scaled like MASE."""
+    scale = mase_scale(train)
+    out = {"mase": mase(test, mean, train), "smape": float(np.mean(smape(test, mean)))}
     for level, (lower, upper) in bands.items():
-        out[f"coverage_{level}"] = float(np.mean((test >= lower) & (test <= upper)))
+        out[f"coverage_{level}"] = coverage(test, lower, upper)
     lower, upper = bands[95]
     alpha = 0.05
     score = (upper - lower) + 2 / alpha * (

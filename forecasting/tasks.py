@@ -164,29 +164,46 @@ class _Run:
                 else:
                     failed = self._submit(task, attempt)
                     if failed is not None:
-                        self.failed.add(task.team)
                         yield failed
+                        yield from self._fail(task.team)
             if not self.flights:
                 continue
             done, _ = wait_futures(self.flights, self._timeout(), FIRST_COMPLETED)
             for future in done:
-                yield from self._finish(self.flights.pop(future), future, pending, attempt)
+                if future in self.flights:  # not cancelled by a failure just handled
+                    yield from self._finish(self.flights.pop(future), future, pending, attempt)
             for outcome in self._expire():
-                self.failed.add(outcome.group or outcome.key)
                 yield outcome
+                yield from self._fail(outcome.group or outcome.key)
+
+    def _fail(self, team: str) -> Iterator[TaskOutcome]:
+        """A group failed: its tasks still queued on the executor are cancelled and skipped (a
+        running one finishes; its outcome comes as usual)."""
+        self.failed.add(team)
+        for future, flight in list(self.flights.items()):
+            if flight.task.team == team and future.cancel():
+                del self.flights[future]
+                yield _skipped(flight.task, flight.attempt)
 
     def _finish(
         self, flight: _Flight, future: Future[Any], pending: deque[Task], attempt: int
     ) -> Iterator[TaskOutcome]:
         outcome = _outcome(future, flight)
         if outcome.outcome == "died" and attempt == 1:
-            self.suspect.setdefault(flight.task.team, []).insert(0, flight.task)
+            team = flight.task.team
+            waiting = self.suspect.setdefault(team, [])
+            waiting.insert(0, flight.task)
+            for queued, other in list(self.flights.items()):  # not started yet: wait with it
+                if other.task.team == team and queued.cancel():
+                    del self.flights[queued]
+                    waiting.append(other.task)
             _log(outcome, "retried alone after the others")
             return
         _log(outcome)
-        if not outcome.ok:
-            self.failed.add(flight.task.team)
         yield outcome
+        if not outcome.ok:
+            yield from self._fail(flight.task.team)
+            return
         if self.follow_up is not None:
             added = list(self.follow_up(outcome))
             if attempt == 1:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .dask_cluster import DaskExecutor
 from .pipeline import Analysis, Prepared, RunTiming
 from .pool import WorkerPool
 from .report import build_report
@@ -22,7 +23,7 @@ __all__ = ["compare", "forecasts_identical", "scaling_sweep", "timeline"]
 
 def _run(
     prepared: Prepared,
-    pool: WorkerPool,
+    pool: WorkerPool | DaskExecutor,
     workers: int,
     time_limit: float,
     expected: Mapping[str, float] | None = None,
@@ -96,7 +97,7 @@ def _report_seconds(prepared: Prepared, results: dict[str, MetricResult]) -> flo
 
 def compare(
     prepared: Prepared,
-    pool: WorkerPool,
+    pool: WorkerPool | DaskExecutor,
     workers: int,
     repeat: int = 1,
     on_phase: Callable[[str], None] | None = None,
@@ -185,7 +186,7 @@ def _speedups(
 
 def scaling_sweep(
     prepared: Prepared,
-    pool: WorkerPool,
+    pool: WorkerPool | DaskExecutor,
     worker_counts: Sequence[int],
     on_phase: Callable[[str], None] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,

@@ -8,6 +8,7 @@ carry pandas/numpy data, never JSON strings. Retries, time limits and longest-fi
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -59,6 +60,13 @@ class ForecastJob:
     horizon: int
     level: int
     derive: Literal["growth_rate"] | None = None
+    # Whose series this is in a per-entity forecast ("NAM", "NAM / R&D"); None: the company's.
+    entity: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique within a run: the metric, prefixed by its entity in per-entity forecasts."""
+        return self.metric if self.entity is None else f"{self.entity}: {self.metric}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,8 @@ class MetricResult:
     finished: float = 0.0
     worker: int = 0
     family_seconds: dict[str, float] = field(default_factory=dict)
+    entity: str | None = None
+    host: str = ""  # the machine the worker ran on (a Dask cluster spans several)
 
     @property
     def seconds(self) -> float:
@@ -98,6 +108,8 @@ def run_job(job: ForecastJob) -> MetricResult:
             started,
             time.time(),
             os.getpid(),
+            entity=job.entity,
+            host=socket.gethostname(),
         )
     return MetricResult(
         job.metric,
@@ -108,6 +120,8 @@ def run_job(job: ForecastJob) -> MetricResult:
         time.time(),
         os.getpid(),
         dict(selection.family_seconds),
+        job.entity,
+        socket.gethostname(),
     )
 
 
@@ -135,7 +149,7 @@ def job_tasks(
     """Each metric job as a generic task: ``run_job`` on it, its expected seconds, the limit."""
     costs = expected_seconds or {}
     return [
-        Task(job.metric, run_job, (job,), costs.get(job.metric, _DEFAULT_COST.get(job.metric, 1.0)),
+        Task(job.key, run_job, (job,), costs.get(job.key, _DEFAULT_COST.get(job.metric, 1.0)),
              time_limit)
         for job in jobs
     ]
@@ -156,9 +170,10 @@ def run_jobs(
     ``failed`` with the reason; the other jobs are never affected.
     """
     tasks = job_tasks(jobs, time_limit, expected_seconds)
+    by_key = {job.key: job for job in jobs}
     with _one_blas_thread_here(executor):
         for outcome in run_tasks(tasks, executor, max_in_flight=max_in_flight):
-            result = _as_result(outcome)
+            result = _as_result(outcome, by_key[outcome.key])
             _log(result)
             yield result
 
@@ -184,6 +199,7 @@ def _log(result: MetricResult) -> None:
     logger.bind(
         event="job",
         metric=result.metric,
+        entity=result.entity,
         outcome=result.status,
         seconds=round(result.seconds, 4),
         model=model,
@@ -191,17 +207,28 @@ def _log(result: MetricResult) -> None:
         reason=result.reason,
     ).log(
         "INFO" if result.status == "ok" else "WARNING",
-        f"{result.metric}: {result.status} in {result.seconds:.2f} s"
+        f"{_key(result)}: {result.status} in {result.seconds:.2f} s"
         + (f" ({result.reason})" if result.reason else f", {model}"),
     )
 
 
-def _as_result(outcome: TaskOutcome) -> MetricResult:
+def _key(result: MetricResult) -> str:
+    return result.metric if result.entity is None else f"{result.entity}: {result.metric}"
+
+
+def _as_result(outcome: TaskOutcome, job: ForecastJob) -> MetricResult:
     if outcome.ok and isinstance(outcome.value, MetricResult):
         return outcome.value
     reason = outcome.reason or f"the worker returned {type(outcome.value).__name__}"
     return MetricResult(
-        outcome.key, "failed", reason, None, outcome.started, outcome.finished, outcome.worker
+        job.metric,
+        "failed",
+        reason,
+        None,
+        outcome.started,
+        outcome.finished,
+        outcome.worker,
+        entity=job.entity,
     )
 
 

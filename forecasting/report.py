@@ -330,12 +330,10 @@ def with_comparison(report: dict[str, Any], comparison: dict[str, Any] | None) -
 
 
 def with_entity_forecasts(
-    report: dict[str, Any], by: list[str], section: dict[str, Any] | None
+    report: dict[str, Any], by: list[str], section: dict[str, Any]
 ) -> dict[str, Any]:
     """The company report with an ``entity_forecasts`` section computed in a run of its own
-    (the dashboard's, on demand); unchanged without one."""
-    if section is None:
-        return report
+    (the dashboard's, on demand)."""
     body = dict(report["full_analysis_report"])
     body["metadata"] = {**body["metadata"], "entity_forecasts_by": by}
     body["entity_forecasts"] = section

@@ -7,12 +7,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import streamlit as st
 
 from forecasting import RunSettings, WorkerPool
-from forecasting.dask_cluster import DaskExecutor, check_address, dask_executor, start_local_cluster
+from forecasting.dask_cluster import (
+    DaskExecutor,
+    LocalCluster,
+    check_address,
+    dask_executor,
+    start_local_cluster,
+)
 from forecasting.settings import DASK_SCHEDULER_ENV, server_pool_size
 
 from .engine import get_pool
@@ -22,12 +27,12 @@ __all__ = ["comparison_pool", "dask_control_ui", "local_cluster"]
 _WHERE = {"local": "Local cluster on this server", "address": "Cluster at an address"}
 
 
-def _close(cluster: Any) -> None:
+def _close(cluster: LocalCluster) -> None:
     cluster.close()
 
 
 @st.cache_resource(show_spinner="Starting a local Dask cluster…", on_release=_close)
-def local_cluster(workers: int) -> Any:
+def local_cluster(workers: int) -> LocalCluster:
     """One local Dask cluster per server: ``workers`` single-threaded processes on 127.0.0.1."""
     return start_local_cluster(workers)
 
@@ -50,8 +55,8 @@ def dask_control_ui(executor: str) -> str | None:
     if where == "local":
         workers = server_pool_size()
         cluster = local_cluster(workers)
-        st.sidebar.caption(f"{workers} worker process(es) on {cluster.scheduler_address}.")
-        return str(cluster.scheduler_address)
+        st.sidebar.caption(f"{workers} worker process(es) on {cluster.address}.")
+        return cluster.address
     typed = st.sidebar.text_input(
         "Scheduler address", value=configured, placeholder="tcp://10.0.0.5:8786", key="dask-address"
     )

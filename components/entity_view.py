@@ -82,12 +82,28 @@ def _ranking(section: dict[str, Any], metric: str) -> pd.DataFrame:
 
 
 def _not_forecast(section: dict[str, Any]) -> pd.DataFrame:
-    rows = [
-        {"Entity": name, "Status": entry["status"], "Why": entry["reason"]}
-        for name, entry in section.items()
-        if entry["status"] != "ok" or entry["reason"]
-    ]
+    """Entities not forecast, and metrics that failed for one entity; a metric the data lacks
+    for every entity is said once (``_lacking``), not on each row."""
+    rows = []
+    for name, entry in section.items():
+        if entry["status"] != "ok":
+            rows.append({"Entity": name, "Why not forecast": entry["reason"]})
+            continue
+        for metric, health in entry["model_health_report"].items():
+            if health["status"] == "failed":
+                why = f"{METRIC_INFO[metric].label}: {health['reason']}"
+                rows.append({"Entity": name, "Why not forecast": why})
     return pd.DataFrame(rows)
+
+
+def _lacking(section: dict[str, Any]) -> list[str]:
+    said: dict[str, str] = {}
+    for entry in section.values():
+        for metric, health in entry["model_health_report"].items():
+            if health["status"] == "skipped":
+                said.setdefault(metric, f"{METRIC_INFO[metric].label} is not forecast per "
+                                        f"entity: {health['reason']}")
+    return list(said.values())
 
 
 def _show(section: dict[str, Any], level: int) -> None:
@@ -113,9 +129,11 @@ def _show(section: dict[str, Any], level: int) -> None:
             figure.update_layout(title=f"{METRIC_INFO[metric].label} by entity: history, "
                                  f"forecast, 80% and 95% bands (shown at {level}%)")
             st.plotly_chart(figure, width="stretch", key="entity-grid")
+    for line in _lacking(section):
+        st.caption(line)
     missing = _not_forecast(section)
     if not missing.empty:
-        st.markdown("**Not forecast, or only in part**")
+        st.markdown("**Not forecast**")
         st.dataframe(missing, hide_index=True, width="stretch", key="entity-missing")
 
 

@@ -23,6 +23,7 @@ from .worker_process import plain_main
 __all__ = [
     "CONNECT_TIMEOUT",
     "DaskExecutor",
+    "LocalCluster",
     "check_address",
     "dask_executor",
     "prepare_worker",
@@ -69,7 +70,20 @@ def _noop() -> int:
     return 0
 
 
-def start_local_cluster(workers: int) -> Any:
+class LocalCluster:
+    """A local Dask cluster started here: its scheduler's address, its size, ``close()``. (Not
+    distributed's object itself: that one is awaitable, which caches refuse to hold.)"""
+
+    def __init__(self, cluster: Any, workers: int) -> None:
+        self._cluster = cluster
+        self.address = str(cluster.scheduler_address)
+        self.workers = workers
+
+    def close(self) -> None:
+        self._cluster.close()
+
+
+def start_local_cluster(workers: int) -> LocalCluster:
     """A Dask cluster of ``workers`` single-threaded worker processes on this machine, reachable
     on loopback only (127.0.0.1, no dashboard). Close it with ``.close()``."""
     distributed = _distributed()
@@ -83,10 +97,11 @@ def start_local_cluster(workers: int) -> Any:
             dashboard_address=None,
             silence_logs=logging.ERROR,
         )
-    logger.bind(event="dask_local", address=cluster.scheduler_address, workers=workers).info(
-        f"started a local Dask cluster of {workers} worker(s) at {cluster.scheduler_address}"
+    local = LocalCluster(cluster, workers)
+    logger.bind(event="dask_local", address=local.address, workers=workers).info(
+        f"started a local Dask cluster of {workers} worker(s) at {local.address}"
     )
-    return cluster
+    return local
 
 
 class DaskExecutor(Executor):
@@ -131,8 +146,8 @@ def dask_executor(address: str | None, workers: int) -> Iterator[DaskExecutor]:
     """The cluster at ``address``; without one, a local cluster of ``workers`` started for the
     block. Its workers are set up before the first job; everything opened here is closed."""
     started = time.perf_counter()
-    cluster: Any = None if address else start_local_cluster(workers)
-    target = check_address(address) if address else str(cluster.scheduler_address)
+    cluster = None if address else start_local_cluster(workers)
+    target = cluster.address if cluster is not None else check_address(address or "")
     try:
         client = _connect(target)
         try:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .dask_cluster import DaskExecutor
-from .pipeline import Analysis, Prepared, RunTiming
+from .pipeline import Prepared, RunTiming, analysis_of, result_key
 from .pool import WorkerPool
 from .report import build_report
 from .runner import MetricResult, run_jobs
@@ -37,7 +37,7 @@ def _run(
         time_limit=time_limit,
         expected_seconds=expected,
     )
-    results = {r.metric: r for r in stream}
+    results = {result_key(r): r for r in stream}
     return time.perf_counter() - started, results
 
 
@@ -91,7 +91,8 @@ def _transfer_seconds(results: dict[str, MetricResult]) -> float:
 
 def _report_seconds(prepared: Prepared, results: dict[str, MetricResult]) -> float:
     started = time.perf_counter()
-    build_report(Analysis(prepared, results, RunTiming("sequential", 1, 0.0)), "finance_guardian")
+    analysis = analysis_of(prepared, results.values(), RunTiming("sequential", 1, 0.0))
+    build_report(analysis, "finance_guardian")
     return time.perf_counter() - started
 
 

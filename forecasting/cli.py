@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--horizon", type=int, default=DEFAULT_HORIZON)
     bench.add_argument(
+        "--by", metavar="COLUMNS", help="include per-entity jobs, as report --by does"
+    )
+    bench.add_argument(
         "--sweep",
         action="store_true",
         help="also time 1..N of the pool's workers (N = --workers)",
@@ -195,8 +198,11 @@ def _bench(args: argparse.Namespace) -> int:
     from .bench import compare, scaling_sweep
 
     settings = RunSettings(horizon=args.horizon, workers=args.workers)
+    by = parse_by(args.by) if args.by else ()
     prepared = prepare(source_files_from_paths(args.files), settings.horizon, 95)
     check_horizon(len(prepared.data.monthly), settings.horizon)
+    if by:
+        prepared = with_entities(prepared, by)
 
     def phase(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from .entities import EntityPlan, entity_jobs, plan_entities
@@ -21,9 +21,11 @@ __all__ = [
     "Prepared",
     "RunTiming",
     "analyse",
+    "analysis_of",
     "build_jobs",
     "forecast",
     "prepare",
+    "result_key",
     "with_entities",
 ]
 
@@ -120,8 +122,7 @@ def analyse(
         jobs=len(prepared.jobs),
     ).info(f"forecasting {len(prepared.jobs)} metrics on {backend.kind} ({backend.workers})")
     started = time.perf_counter()
-    results: dict[str, MetricResult] = {}
-    per_entity: dict[str, dict[str, MetricResult]] = {}
+    done: list[MetricResult] = []
     total = len(prepared.jobs)
     stream = run_jobs(
         prepared.jobs,
@@ -130,21 +131,33 @@ def analyse(
         time_limit=backend.time_limit,
         expected_seconds=expected_seconds,
     )
-    for done, result in enumerate(stream, start=1):
-        if result.entity is None:
-            results[result.metric] = result
-        else:
-            per_entity.setdefault(result.entity, {})[result.metric] = result
+    for result in stream:
+        done.append(result)
         if on_result is not None:
-            on_result(result, done, total)
+            on_result(result, len(done), total)
     wall = time.perf_counter() - started
-    everything = [*results.values(), *(r for e in per_entity.values() for r in e.values())]
-    failed = sum(r.status != "ok" for r in everything)
+    failed = sum(r.status != "ok" for r in done)
     logger.bind(event="run_done", seconds=round(wall, 3), failed=failed).info(
         f"{total - failed} of {total} series forecast in {wall:.2f} s"
     )
-    timing = RunTiming(backend.kind, backend.workers, wall)
-    return Analysis(prepared, results, timing, per_entity)
+    return analysis_of(prepared, done, RunTiming(backend.kind, backend.workers, wall))
+
+
+def result_key(result: MetricResult) -> str:
+    """A result's job key: the metric, prefixed by its entity in per-entity forecasts."""
+    return result.metric if result.entity is None else f"{result.entity}: {result.metric}"
+
+
+def analysis_of(prepared: Prepared, results: Iterable[MetricResult], timing: RunTiming) -> Analysis:
+    """The company's results by metric, each entity's by entity then metric."""
+    company: dict[str, MetricResult] = {}
+    per_entity: dict[str, dict[str, MetricResult]] = {}
+    for result in results:
+        if result.entity is None:
+            company[result.metric] = result
+        else:
+            per_entity.setdefault(result.entity, {})[result.metric] = result
+    return Analysis(prepared, company, timing, per_entity)
 
 
 def forecast(

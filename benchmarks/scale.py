@@ -6,8 +6,9 @@ Each (size, executor) runs in a fresh child process that starts its executor, th
 ingest + KPIs + every job + report assembly (``wall_s``; the executor's start is ``start_s``),
 takes the CPU seconds of the whole process tree over that span (workers, Stan's subprocesses
 and the caller: ``cpu_s``, and per series), and samples the tree's resident memory every 0.1 s
-from before the executor starts (``peak_rss_mb``: the sum over all its processes). With one
-store the entity's three series are the company's own, so that size is the company report.
+from before the executor starts (``peak_rss_mb``: the sum over all its processes). What crosses
+the wire to a worker and back is the mean pickled job and result (``job_kb``, ``result_kb``). With
+one store the entity's three series are the company's own, so that size is the company report.
 
     .venv/bin/python benchmarks/scale.py [--sizes 1 10 50 200] \
         [--executors sequential processes dask] [--workers 2] [--output scale.json]
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import platform
 import subprocess
 import sys
@@ -128,6 +130,8 @@ def one(stores: int, executor: str, workers: int, horizon: int) -> dict[str, Any
     results = [*analysis.results.values(),
                *(r for e in analysis.entity_results.values() for r in e.values())]
     series = len(results)
+    job_kb = np.mean([len(pickle.dumps(j, pickle.HIGHEST_PROTOCOL)) for j in prepared.jobs])
+    result_kb = np.mean([len(pickle.dumps(r, pickle.HIGHEST_PROTOCOL)) for r in results])
     return {
         "stores": stores,
         "executor": executor,
@@ -142,6 +146,8 @@ def one(stores: int, executor: str, workers: int, horizon: int) -> dict[str, Any
         "wall_per_series_s": round(wall / series, 3),
         "peak_rss_mb": round(peak / 2**20),
         "report_mb": round(len(text.encode()) / 2**20, 2),
+        "job_kb": round(float(job_kb) / 1024, 1),
+        "result_kb": round(float(result_kb) / 1024, 1),
     }
 
 

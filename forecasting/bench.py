@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .dask_cluster import DaskExecutor
-from .pipeline import Prepared, RunTiming, analysis_of, result_key
+from .pipeline import Prepared, RunTiming, analysis_of
 from .pool import WorkerPool
 from .report import build_report
 from .runner import MetricResult, run_jobs
@@ -37,7 +37,7 @@ def _run(
         time_limit=time_limit,
         expected_seconds=expected,
     )
-    results = {result_key(r): r for r in stream}
+    results = {r.key: r for r in stream}
     return time.perf_counter() - started, results
 
 

@@ -113,9 +113,8 @@ def _parser() -> argparse.ArgumentParser:
 def _progress(result: MetricResult, done: int, total: int) -> None:
     status = "ok" if result.status == "ok" else f"FAILED ({result.reason})"
     model = result.selection.best_name if result.selection else "-"
-    name = result.metric if result.entity is None else f"{result.entity}: {result.metric}"
     print(
-        f"[{done:>2}/{total}] {name:<22} {status:<4} {model} {result.seconds:.2f}s",
+        f"[{done:>2}/{total}] {result.key:<22} {status:<4} {model} {result.seconds:.2f}s",
         file=sys.stderr,
         flush=True,
     )

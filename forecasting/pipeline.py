@@ -25,7 +25,6 @@ __all__ = [
     "build_jobs",
     "forecast",
     "prepare",
-    "result_key",
     "with_entities",
 ]
 
@@ -141,11 +140,6 @@ def analyse(
         f"{total - failed} of {total} series forecast in {wall:.2f} s"
     )
     return analysis_of(prepared, done, RunTiming(backend.kind, backend.workers, wall))
-
-
-def result_key(result: MetricResult) -> str:
-    """A result's job key: the metric, prefixed by its entity in per-entity forecasts."""
-    return result.metric if result.entity is None else f"{result.entity}: {result.metric}"
 
 
 def analysis_of(prepared: Prepared, results: Iterable[MetricResult], timing: RunTiming) -> Analysis:

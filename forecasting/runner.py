@@ -85,6 +85,11 @@ class MetricResult:
     host: str = ""  # the machine the worker ran on (a Dask cluster spans several)
 
     @property
+    def key(self) -> str:
+        """Its job's key: the metric, prefixed by its entity in per-entity forecasts."""
+        return self.metric if self.entity is None else f"{self.entity}: {self.metric}"
+
+    @property
     def seconds(self) -> float:
         return self.finished - self.started
 
@@ -207,13 +212,9 @@ def _log(result: MetricResult) -> None:
         reason=result.reason,
     ).log(
         "INFO" if result.status == "ok" else "WARNING",
-        f"{_key(result)}: {result.status} in {result.seconds:.2f} s"
+        f"{result.key}: {result.status} in {result.seconds:.2f} s"
         + (f" ({result.reason})" if result.reason else f", {model}"),
     )
-
-
-def _key(result: MetricResult) -> str:
-    return result.metric if result.entity is None else f"{result.entity}: {result.metric}"
 
 
 def _as_result(outcome: TaskOutcome, job: ForecastJob) -> MetricResult:

@@ -106,7 +106,7 @@ def _lacking(section: dict[str, Any]) -> list[str]:
     return list(said.values())
 
 
-def _show(section: dict[str, Any], level: int) -> None:
+def _show(section: dict[str, Any]) -> None:
     metric = st.radio("Metric", ENTITY_METRICS, format_func=lambda m: METRIC_INFO[m].label,
                       horizontal=True, key="entity-metric")
     ranking = _ranking(section, metric)
@@ -126,8 +126,8 @@ def _show(section: dict[str, Any], level: int) -> None:
                                 help="Largest revenue first.")
         if chosen:
             figure = entity_grid_figure(section, chosen, metric, METRIC_INFO[metric].unit)
-            figure.update_layout(title=f"{METRIC_INFO[metric].label} by entity: history, "
-                                 f"forecast, 80% and 95% bands (shown at {level}%)")
+            figure.update_layout(title=f"{METRIC_INFO[metric].label} by entity: the last two "
+                                 "years, the forecast, its 80% and 95% bands")
             st.plotly_chart(figure, width="stretch", key="entity-grid")
     for line in _lacking(section):
         st.caption(line)
@@ -161,5 +161,5 @@ def entity_ui(
         return None
     ok = sum(entry["status"] == "ok" for entry in section.values())
     st.caption(f"{ok} of {len(section)} entities forecast per {_by_label(choice).lower()}.")
-    _show(section, settings.level)
+    _show(section)
     return list(by), section

@@ -46,7 +46,7 @@ def _table(points: list[dict[str, Any]]) -> pd.DataFrame:
             "Replaced system s (claimed)": was["wall_s"] if was else None,
             "Claimed speedup": was["speedup"] if was else None,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype("float64").astype({"Workers": "int64"})
 
 
 def projection_ui(timing: dict[str, Any], comparison: dict[str, Any] | None) -> None:

@@ -72,7 +72,7 @@ def entity_grid_figure(
         _panel(fig, section[name], metric, i // columns + 1, i % columns + 1)
     fig.update_yaxes(**tick_format(unit))
     fig.update_annotations(font={"size": 12})
-    fig.update_layout(height=80 + 220 * rows, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    fig.update_layout(height=100 + 220 * rows, margin={"l": 10, "r": 10, "t": 70, "b": 10},
                       legend={"orientation": "h", "y": -0.04 if rows > 2 else -0.12})
     return fig
 
@@ -101,5 +101,5 @@ def projection_figure(points: list[dict[str, Any]], claimed: list[dict[str, Any]
                       yaxis_title="speedup vs one worker", height=360,
                       margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       xaxis={"type": "log", "tickvals": [1, 2, 4, 8, 12, 16, 32, 64]},
-                      yaxis={"type": "log"})
+                      yaxis={"type": "log", "tickvals": [1, 2, 4, 8, 16, 32, 64]})
     return fig

@@ -20,6 +20,7 @@ from .horizon import max_supported_horizon
 from .ingest import IngestResult
 from .months import MIN_MONTHS, month_label
 from .runner import ForecastJob
+from .textfile import clean_name
 
 __all__ = [
     "ENTITY_METRICS",
@@ -125,7 +126,12 @@ def _metrics(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
 
 
 def _label(keys: dict[str, str], by: Sequence[str]) -> str:
-    return _PAIR.join(keys[c] or f"(no {COLUMN_LABELS[c].lower()})" for c in by)
+    """An entity's name for the report, the page and the terminal: the upload's own text, one
+    line, control characters made visible, bounded; a blank cell named as such."""
+    return _PAIR.join(
+        clean_name(keys[c], 60) if keys[c].strip() else f"(no {COLUMN_LABELS[c].lower()})"
+        for c in by
+    )
 
 
 def _grouped(

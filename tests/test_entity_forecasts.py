@@ -308,3 +308,13 @@ def test_seed_comprehensive_regions_are_forecast_at_a_short_horizon(
                      if r["Region"] == name and r["Transaction Date"].startswith(last_month))
         predicted = entry["forecast_chart"]["revenue"][0]["predicted"]
         assert 0.2 < predicted / actual < 5, (name, predicted, actual)
+
+
+def test_entity_names_are_one_clean_line_and_a_blank_one_is_named() -> None:
+    long = "Région " + "très " * 30 + "lointaine"
+    units = [Unit((long,), 9_000), Unit(("",), 5_000), Unit(("Blue\nline",), 7_000)]
+    export = entity_export(units, ("Region",), months=14, seed=2)
+    prepared = prepare(files(export), 1, 95)
+    plan = plan_entities(prepared.data, ("region",), 1)
+    labels = [s.label for s in plan.series]
+    assert labels == [long[:59] + "…", "Blue line", "(no region)"], labels

@@ -7,8 +7,10 @@ ingest + KPIs + every job + report assembly (``wall_s``; the executor's start is
 takes the CPU seconds of the whole process tree over that span (workers, Stan's subprocesses
 and the caller: ``cpu_s``, and per series), and samples the tree's resident memory every 0.1 s
 from before the executor starts (``peak_rss_mb``: the sum over all its processes). What crosses
-the wire to a worker and back is the mean pickled job and result (``job_kb``, ``result_kb``). With
-one store the entity's three series are the company's own, so that size is the company report.
+the wire to a worker and back is the mean pickled job and result (``job_kb``, ``result_kb``).
+``projected_speedup`` projects this run's task times and serial part (ingest, KPIs, report
+assembly: ``serial_s``) to 1-64 workers (``forecasting.projection``). With one store the
+entity's three series are the company's own, so that size is the company report.
 
     .venv/bin/python benchmarks/scale.py [--sizes 1 10 50 200] \
         [--executors sequential processes dask] [--workers 2] [--output scale.json]
@@ -112,6 +114,7 @@ def one(stores: int, executor: str, workers: int, horizon: int) -> dict[str, Any
     """Runs in the child: one report of ``stores`` stores on ``executor``."""
     from forecasting import RunSettings, SourceFile, analyse, build_report, dumps, open_backend
     from forecasting import prepare as prepare_report
+    from forecasting.projection import project
 
     data = generate(stores)
     sampler = TreeSampler()
@@ -124,7 +127,9 @@ def one(stores: int, executor: str, workers: int, horizon: int) -> dict[str, Any
         prepared = prepare_report([SourceFile(f"stores-{stores}.csv", data)], horizon, 95,
                                   by=("store",) if stores > 1 else ())
         analysis = analyse(prepared, backend)
+        assembled = time.perf_counter()
         text = dumps(build_report(analysis, "finance_guardian"))
+        assembly_s = time.perf_counter() - assembled
         wall, cpu = time.perf_counter() - began, tree_cpu() - cpu_before
     peak = sampler.stop()
     results = [*analysis.results.values(),
@@ -132,6 +137,9 @@ def one(stores: int, executor: str, workers: int, horizon: int) -> dict[str, Any
     series = len(results)
     job_kb = np.mean([len(pickle.dumps(j, pickle.HIGHEST_PROTOCOL)) for j in prepared.jobs])
     result_kb = np.mean([len(pickle.dumps(r, pickle.HIGHEST_PROTOCOL)) for r in results])
+    # This run's task times projected to more workers (their ratio holds on a busy machine).
+    projected = project([r.seconds for r in results], prepared.seconds + assembly_s,
+                        workers=(1, 8, 16, 32, 64))
     return {
         "stores": stores,
         "executor": executor,
@@ -148,6 +156,8 @@ def one(stores: int, executor: str, workers: int, horizon: int) -> dict[str, Any
         "report_mb": round(len(text.encode()) / 2**20, 2),
         "job_kb": round(float(job_kb) / 1024, 1),
         "result_kb": round(float(result_kb) / 1024, 1),
+        "serial_s": round(prepared.seconds + assembly_s, 2),
+        "projected_speedup": {p.workers: round(p.speedup, 2) for p in projected},
     }
 
 

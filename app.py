@@ -5,16 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from components.engine import cached_prepare, files_key, forecast_report
+from components.entity_view import entity_ui
 from components.forecast_view import forecast_group_ui, model_detail_ui
 from components.kpi_cards import kpi_cards_ui
 from components.mapping_view import data_alerts_ui, ingest_summary_ui, mapping_ui
 from components.narrative_view import narrative_ui
+from components.projection_view import projection_ui
 from components.report_view import downloads_ui
 from components.safe_text import as_code, escape_markdown
 from components.sidebar import controls_ui, upload_ui
 from components.texts import APP_TITLE
 from components.timing_panel import timing_ui
-from forecasting import DataValidationError, with_comparison, with_mode
+from forecasting import DataValidationError, with_comparison, with_entity_forecasts, with_mode
 from forecasting.horizon import horizon_message
 
 st.set_page_config(page_title=APP_TITLE, page_icon="📈", layout="wide")
@@ -73,8 +75,8 @@ data_alerts_ui(body)
 kpi_cards_ui(body)
 narrative_ui(body)
 
-core, working, ratios, details, timing, downloads = st.tabs(
-    ["Core", "Working capital", "Ratios", "Model details", "Timing", "Downloads"]
+core, working, ratios, per_entity, details, timing, downloads = st.tabs(
+    ["Core", "Working capital", "Ratios", "By entity", "Model details", "Timing", "Downloads"]
 )
 with core:
     forecast_group_ui(body, "Core")
@@ -82,10 +84,14 @@ with working:
     forecast_group_ui(body, "Working capital")
 with ratios:
     forecast_group_ui(body, "Ratios")
+with per_entity:
+    entities = entity_ui(prepared, settings, key, mapping)
 with details:
     model_detail_ui(body)
 with timing:
     comparison = timing_ui(report, prepared, settings, key)
+    projection_ui(body["timing"], comparison)
 with downloads:
     # A comparison measured on this page travels in the report: it carries its own evidence.
-    downloads_ui(with_comparison(report, comparison))
+    full = with_comparison(report, comparison)
+    downloads_ui(with_entity_forecasts(full, *entities) if entities else full)

@@ -14,7 +14,7 @@ from forecasting.models import FAMILY_LABELS
 from forecasting.settings import server_pool_size
 
 from .charts import gantt_figure, scaling_figure
-from .engine import get_pool
+from .dask_control import comparison_pool
 
 __all__ = ["timing_ui"]
 
@@ -109,8 +109,8 @@ def timing_ui(
             key="gantt-run",
         )
     if st.button("Compare sequential vs parallel", type="primary", key="compare"):
-        with st.status("Running the 14 jobs twice…", expanded=True) as status:
-            pool = get_pool()
+        with st.status("Running the 14 jobs twice…", expanded=True) as status, \
+                comparison_pool(settings) as pool:
             workers = max(2, settings.workers) if pool.size > 1 else 1
             comparison = compare(
                 prepared,
@@ -126,8 +126,8 @@ def timing_ui(
         _comparison_ui(comparison)
     size = server_pool_size()
     if st.button(f"Scaling sweep: 1 to {size} workers", key="sweep"):
-        with st.status("Timing each number of workers…", expanded=True) as status:
-            pool = get_pool()
+        with st.status("Timing each number of workers…", expanded=True) as status, \
+                comparison_pool(settings) as pool:
             rows = scaling_sweep(
                 prepared,
                 pool,

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .pipeline import Analysis, Prepared, RunTiming
+from .dask_cluster import DaskExecutor
+from .pipeline import Prepared, RunTiming, analysis_of
 from .pool import WorkerPool
 from .report import build_report
 from .runner import MetricResult, run_jobs
@@ -22,7 +23,7 @@ __all__ = ["compare", "forecasts_identical", "scaling_sweep", "timeline"]
 
 def _run(
     prepared: Prepared,
-    pool: WorkerPool,
+    pool: WorkerPool | DaskExecutor,
     workers: int,
     time_limit: float,
     expected: Mapping[str, float] | None = None,
@@ -36,7 +37,7 @@ def _run(
         time_limit=time_limit,
         expected_seconds=expected,
     )
-    results = {r.metric: r for r in stream}
+    results = {r.key: r for r in stream}
     return time.perf_counter() - started, results
 
 
@@ -90,13 +91,14 @@ def _transfer_seconds(results: dict[str, MetricResult]) -> float:
 
 def _report_seconds(prepared: Prepared, results: dict[str, MetricResult]) -> float:
     started = time.perf_counter()
-    build_report(Analysis(prepared, results, RunTiming("sequential", 1, 0.0)), "finance_guardian")
+    analysis = analysis_of(prepared, results.values(), RunTiming("sequential", 1, 0.0))
+    build_report(analysis, "finance_guardian")
     return time.perf_counter() - started
 
 
 def compare(
     prepared: Prepared,
-    pool: WorkerPool,
+    pool: WorkerPool | DaskExecutor,
     workers: int,
     repeat: int = 1,
     on_phase: Callable[[str], None] | None = None,
@@ -185,7 +187,7 @@ def _speedups(
 
 def scaling_sweep(
     prepared: Prepared,
-    pool: WorkerPool,
+    pool: WorkerPool | DaskExecutor,
     worker_counts: Sequence[int],
     on_phase: Callable[[str], None] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,

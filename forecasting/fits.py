@@ -9,6 +9,7 @@ final fit; the cheap families (SARIMA, Theta, the baselines: a few ms together) 
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ class FitBatch:
     started: float
     finished: float
     cpu_seconds: float
+    host: str = ""  # the machine it ran on (a Dask cluster spans several)
 
 
 def candidate_families(plan: BacktestPlan) -> list[str]:
@@ -125,7 +127,8 @@ def fit_piece(series: pd.Series, piece: FitPiece) -> FitBatch:
             outputs.append(fit_final(family, series))
         else:
             outputs.extend(fit_backtest(family, series, piece.origins))
-    return FitBatch(tuple(outputs), os.getpid(), started, time.time(), cpu_seconds() - cpu)
+    return FitBatch(tuple(outputs), os.getpid(), started, time.time(), cpu_seconds() - cpu,
+                    socket.gethostname())
 
 
 def collect(

@@ -5,6 +5,7 @@ refuse non-finite numbers. Nothing here fits a model."""
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,7 @@ class Assembled:
     started: float
     finished: float
     cpu_seconds: float
+    host: str = ""  # the machine it ran on (a Dask cluster spans several)
 
 
 def finish_selection(
@@ -82,7 +84,8 @@ def assemble_metric(request: MetricRequest) -> Assembled:
     except Exception as exc:  # per-metric isolation: one metric failing never fails the batch
         selection, reason = None, first_line(exc, with_type=True)
     return Assembled(
-        request.metric, selection, reason, os.getpid(), started, time.time(), cpu_seconds() - cpu
+        request.metric, selection, reason, os.getpid(), started, time.time(),
+        cpu_seconds() - cpu, socket.gethostname(),
     )
 
 

@@ -58,6 +58,13 @@ class ForecastJob:
     horizon: int
     level: int
     derive: Literal["growth_rate"] | None = None
+    # Whose series this is in a per-entity forecast ("NAM", "NAM / R&D"); None: the company's.
+    entity: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique within a run: the metric, prefixed by its entity in per-entity forecasts."""
+        return self.metric if self.entity is None else f"{self.entity}: {self.metric}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,13 @@ class MetricResult:
     worker: int = 0
     family_seconds: dict[str, float] = field(default_factory=dict)
     tasks: tuple[TaskTiming, ...] = ()
+    entity: str | None = None
+    host: str = ""  # the machine its last step ran on (a Dask cluster spans several)
+
+    @property
+    def key(self) -> str:
+        """Its job's key: the metric, prefixed by its entity in per-entity forecasts."""
+        return self.metric if self.entity is None else f"{self.entity}: {self.metric}"
 
     @property
     def seconds(self) -> float:
@@ -107,7 +121,8 @@ def run_jobs(
     plan = JobPlan(jobs, time_limit, expected_seconds or {})
     with _one_blas_thread_here(executor):
         for failed in plan.refused:
-            yield _logged(MetricResult(failed.metric, "failed", failed.reason))
+            job = failed.job
+            yield _logged(MetricResult(job.metric, "failed", failed.reason, entity=job.entity))
         stream = run_tasks(
             plan.tasks, executor, max_in_flight=max_in_flight, follow_up=plan.follow_up
         )
@@ -115,9 +130,9 @@ def run_jobs(
             for done in plan.take(outcome):
                 yield _logged(
                     MetricResult(
-                        done.metric, "ok" if done.selection else "failed", done.reason,
+                        done.job.metric, "ok" if done.selection else "failed", done.reason,
                         done.selection, done.started, done.finished, done.worker,
-                        dict(done.family_seconds), done.tasks,
+                        dict(done.family_seconds), done.tasks, done.job.entity, done.host,
                     )
                 )
 
@@ -170,6 +185,7 @@ def _logged(result: MetricResult) -> MetricResult:
     logger.bind(
         event="job",
         metric=result.metric,
+        entity=result.entity,
         outcome=result.status,
         seconds=round(result.seconds, 4),
         cpu_seconds=round(result.cpu_seconds, 4),
@@ -179,7 +195,7 @@ def _logged(result: MetricResult) -> MetricResult:
         reason=result.reason,
     ).log(
         "INFO" if result.status == "ok" else "WARNING",
-        f"{result.metric}: {result.status}, {len(result.tasks)} tasks, "
+        f"{result.key}: {result.status}, {len(result.tasks)} tasks, "
         f"{result.cpu_seconds:.2f} s CPU"
         + (f" ({result.reason})" if result.reason else f", {model}"),
     )

@@ -1,8 +1,9 @@
 """A run's jobs as tasks, and the bookkeeping that turns task outcomes back into metrics.
 
 Each distinct series (after preparation; growth_rate's is revenue's) becomes its fit pieces,
-one task each, in one task group named after the series' first metric; when the last piece is
-in, each metric on the series gets its combination task. A failed task fails every metric of
+one task each, in one task group named after the series' first job (its key: the metric, with
+its entity in per-entity forecasts); when the last piece is in, each job on the series gets its
+combination task. A failed task fails every metric of
 its series that is not finished yet, with the task's reason.
 """
 
@@ -32,8 +33,9 @@ _COMBINE_COST: Final = 0.005  # CPU seconds of a combination (growth_rate's a fe
 
 @dataclass(frozen=True)
 class TaskTiming:
-    """One executed task: what it was, for which metric, on which worker process, from when to
-    when (wall clock, seconds since the epoch), at what CPU cost (0 when it never reported)."""
+    """One executed task: what it was, for which job (its key), on which worker process, from
+    when to when (wall clock, seconds since the epoch), at what CPU cost (0 when it never
+    reported), on which machine ("" when it never reported)."""
 
     key: str
     metric: str
@@ -41,13 +43,14 @@ class TaskTiming:
     started: float
     finished: float
     cpu_seconds: float
+    host: str = ""
 
 
 @dataclass(frozen=True)
 class Refused:
     """A job that could not even be planned (too short a history), and why."""
 
-    metric: str
+    job: ForecastJob
     reason: str
 
 
@@ -55,7 +58,7 @@ class Refused:
 class Done:
     """A finished job, forecast or failed, with its timing."""
 
-    metric: str
+    job: ForecastJob
     selection: Selection | None
     reason: str
     started: float
@@ -63,11 +66,12 @@ class Done:
     worker: int
     family_seconds: Mapping[str, float]
     tasks: tuple[TaskTiming, ...]
+    host: str = ""
 
 
 @dataclass(eq=False)
 class _Series:
-    group: str  # its first metric: the owner of its fit tasks
+    group: str  # its first job's key: the owner of its fit tasks
     series: pd.Series
     plan: BacktestPlan
     notes: tuple[str, ...]
@@ -100,7 +104,7 @@ class JobPlan:
         self._expected = expected
         self._by_fingerprint: dict[str, _Series] = {}
         self._by_group: dict[str, _Series] = {}
-        self._jobs = {job.metric: job for job in jobs}
+        self._job_of_task: dict[str, ForecastJob] = {}  # task key -> the job it serves
         # A metric that is derived (growth_rate) should not own the fits its source shares.
         for job in sorted(jobs, key=lambda j: j.derive is not None):
             self._add(job)
@@ -110,17 +114,19 @@ class JobPlan:
             series, notes = prepare_series(job.series)
             plan = plan_backtest(len(series), job.horizon)
         except Exception as exc:  # a series that cannot be backtested fails its job alone
-            self.refused.append(Refused(job.metric, first_line(exc, with_type=True)))
+            self.refused.append(Refused(job, first_line(exc, with_type=True)))
             return
         key = _fingerprint(series)
         state = self._by_fingerprint.get(key)
         if state is None:
-            pieces = {f"{job.metric}:{p.label}": p for p in plan_pieces(plan)}
-            state = _Series(job.metric, series, plan, tuple(notes), pieces)
-            self._by_fingerprint[key] = self._by_group[job.metric] = state
+            pieces = {f"{job.key}:{p.label}": p for p in plan_pieces(plan)}
+            state = _Series(job.key, series, plan, tuple(notes), pieces)
+            self._by_fingerprint[key] = self._by_group[job.key] = state
+            self._job_of_task.update(dict.fromkeys(pieces, job))
             self.tasks += [self._fit_task(state, k, p) for k, p in pieces.items()]
+        self._job_of_task[f"{job.key}:combine"] = job
         state.jobs.append(job)
-        state.open_jobs.add(job.metric)
+        state.open_jobs.add(job.key)
 
     def _fit_task(self, state: _Series, key: str, piece: FitPiece) -> Task:
         months = len(state.series)
@@ -148,7 +154,7 @@ class JobPlan:
         folds, finals = collect(batches, state.plan)
         return [
             Task(
-                f"{job.metric}:combine",
+                f"{job.key}:combine",
                 assemble_metric,
                 (MetricRequest(job.metric, state.series, state.plan, folds, finals, job.horizon,
                                job.level, job.derive, state.notes),),
@@ -164,24 +170,26 @@ class JobPlan:
         state = self._by_group.get(outcome.group)
         if state is None:
             return []
-        metric = outcome.key.split(":", 1)[0]
+        job = self._job_of_task.get(outcome.key)
+        if job is None:
+            return []
         value = outcome.value
         if outcome.ok and isinstance(value, FitBatch):
             state.batches[outcome.key] = value
-            state.timings.append(TaskTiming(outcome.key, metric, value.worker, value.started,
-                                            value.finished, value.cpu_seconds))
+            state.timings.append(TaskTiming(outcome.key, job.key, value.worker, value.started,
+                                            value.finished, value.cpu_seconds, value.host))
             return []
         if outcome.ok and isinstance(value, Assembled):
-            return [self._finished(state, value, outcome.key)]
-        return self._failed(state, outcome, metric)
+            return [self._finished(state, value, outcome.key, job)]
+        return self._failed(state, outcome, job.key)
 
-    def _finished(self, state: _Series, value: Assembled, key: str) -> Done:
-        state.open_jobs.discard(value.metric)
-        own = TaskTiming(key, value.metric, value.worker, value.started, value.finished,
-                         value.cpu_seconds)
-        owner = value.metric == state.group
+    def _finished(self, state: _Series, value: Assembled, key: str, job: ForecastJob) -> Done:
+        state.open_jobs.discard(job.key)
+        own = TaskTiming(key, job.key, value.worker, value.started, value.finished,
+                         value.cpu_seconds, value.host)
+        owner = job.key == state.group
         return Done(
-            value.metric,
+            job,
             value.selection,
             value.reason,
             value.started,
@@ -189,23 +197,24 @@ class JobPlan:
             value.worker,
             family_seconds(list(state.batches.values())) if owner else {},
             (*state.timings, own) if owner else (own,),
+            value.host,
         )
 
-    def _failed(self, state: _Series, outcome: TaskOutcome, metric: str) -> list[Done]:
+    def _failed(self, state: _Series, outcome: TaskOutcome, job_key: str) -> list[Done]:
         """A task that did not deliver: the series' open jobs fail with its reason (a skipped
         task repeats the failure that made it skip)."""
         if outcome.outcome != "skipped":
-            state.timings.append(TaskTiming(outcome.key, metric, outcome.worker, outcome.started,
+            state.timings.append(TaskTiming(outcome.key, job_key, outcome.worker, outcome.started,
                                             outcome.finished, 0.0))
             state.failure = state.failure or outcome.reason
         reason = state.failure or outcome.reason
         done = []
         for job in state.jobs:
-            if job.metric in state.open_jobs:
-                state.open_jobs.discard(job.metric)
-                owner = job.metric == state.group
+            if job.key in state.open_jobs:
+                state.open_jobs.discard(job.key)
+                owner = job.key == state.group
                 done.append(
-                    Done(job.metric, None, reason, outcome.started, outcome.finished,
+                    Done(job, None, reason, outcome.started, outcome.finished,
                          outcome.worker, {}, tuple(state.timings) if owner else ())
                 )
         return done

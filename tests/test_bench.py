@@ -81,6 +81,26 @@ def test_bench_timeline_runs_each_job_once_and_never_two_at_once_on_a_worker(
             assert start >= end, f"worker {worker} ran {first} and {second} at the same time"
 
 
+def test_bench_projects_its_measured_tasks_to_64_workers(bench: dict[str, Any]) -> None:
+    points = bench["projection"]
+    assert [p["workers"] for p in points] == list(range(1, 65))
+    assert {p["workers"] for p in points if p["measured"]} == {1, 2}
+    for point in points:
+        assert set(point) >= {"workers", "wall_s", "speedup", "measured"}
+        assert point["wall_s"] > bench["serial_s"], "the serial part is paid on any number"
+    one, two = points[0], points[1]
+    assert one["speedup"] == 1
+    # The measured points carry what was measured on this machine: serial part + each run.
+    assert one["measured_wall_s"] == pytest.approx(bench["serial_s"] + bench["sequential_s"],
+                                                   abs=1e-3)
+    assert two["measured_wall_s"] == pytest.approx(bench["serial_s"] + bench["parallel_s"],
+                                                   abs=1e-3)
+    # 14 one-metric jobs: beyond 14 workers nothing is left to spread.
+    assert points[13]["wall_s"] == points[63]["wall_s"]
+    longest = max(info["seconds"] for info in bench["per_metric"].values())
+    assert points[63]["wall_s"] >= bench["serial_s"] + longest
+
+
 # --- Dask ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def dask_scheduler() -> Iterator[str]:

@@ -12,6 +12,7 @@ from components.engine import (
     prepared_for,
     run_key,
 )
+from components.entity_view import entity_ui
 from components.forecast_view import forecast_group_ui, model_detail_ui
 from components.kpi_cards import kpi_cards_ui
 from components.mapping_view import (
@@ -22,12 +23,13 @@ from components.mapping_view import (
     refused_ui,
 )
 from components.narrative_view import narrative_ui
+from components.projection_view import projection_ui
 from components.report_view import downloadable, downloads_ui, file_stem
 from components.safe_text import as_code, escape_markdown
 from components.sidebar import controls_ui, upload_ui
 from components.texts import APP_TITLE, FIRST_STEP, TABS
-from components.timing_panel import timing_ui
-from forecasting import DataValidationError
+from components.timing_panel import COMPARISON, measured, timing_ui
+from forecasting import DataValidationError, with_entity_forecasts
 from forecasting.formatting import count
 from forecasting.horizon import horizon_message
 from forecasting.report import with_view
@@ -92,13 +94,20 @@ kpi_cards_ui(body)
 narrative_ui(body)
 
 # A keyed, state-tracking tab bar: a setting change reruns the page on the tab the user was on.
-core, working, ratios, details, timing, downloads = st.tabs(TABS, key="tab", on_change="rerun")
+core, working, ratios, per_entity, details, timing, downloads = st.tabs(
+    TABS, key="tab", on_change="rerun"
+)
 for tab, group in ((core, "Core"), (working, "Working capital"), (ratios, "Ratios")):
     with tab:
         forecast_group_ui(body, group, stem, lambda: mapping_dialog(summary, overrides, key))
+with per_entity:
+    entities = entity_ui(prepared, settings, key, mapping)
 with details:
     model_detail_ui(body)
 with timing:
     timing_ui(body, prepared, settings, run, server_pool_size())
+    projection_ui(body["timing"], measured(COMPARISON, run))
 with downloads:
-    downloads_ui(downloadable(report, run))
+    # What this session measured for the run travels in the report: it carries its evidence.
+    shown = downloadable(report, run)
+    downloads_ui(with_entity_forecasts(shown, *entities) if entities else shown)

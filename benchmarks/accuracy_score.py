@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 
 from forecasting.combine import SHIPPED, CombineSettings, flat_scale
+from forecasting.fits import candidate_families
+from forecasting.scores import coverage, mase, mase_scale, smape
 from forecasting.selection import assemble
 
-__all__ = ["SINGLE", "case_scores", "evaluate", "markdown", "summarise"]
+__all__ = ["SINGLE", "case_scores", "engine_fits", "evaluate", "markdown", "summarise"]
 
 SINGLE = ("ets", "theta", "sarima", "prophet", "seasonal_naive", "snaive_drift", "drift")
 # The shipped combination with its members' own spread averaged, before any calibration.
@@ -26,18 +28,12 @@ def case_scores(
     mean: np.ndarray,
     bands: dict[int, tuple[np.ndarray, np.ndarray]],
 ) -> dict[str, float]:
-    """MASE, sMAPE, coverage of the 80% and 95% bands, and the scaled 95% interval score."""
-    scale = float(np.mean(np.abs(train[12:] - train[:-12]))) or float(np.mean(np.abs(train))) or 1.0
-    error = test - mean
-    denom = np.abs(test) + np.abs(mean)
-    out = {
-        "mase": float(np.mean(np.abs(error))) / scale,
-        "smape": float(
-            np.mean(np.where(denom > 0, 200 * np.abs(error) / np.where(denom > 0, denom, 1), 0))
-        ),
-    }
+    """MASE, sMAPE, coverage of the 80% and 95% bands (the engine's own measures, as the model
+    details show them), and the 95% interval score scaled like MASE."""
+    scale = mase_scale(train)
+    out = {"mase": mase(test, mean, train), "smape": float(np.mean(smape(test, mean)))}
     for level, (lower, upper) in bands.items():
-        out[f"coverage_{level}"] = float(np.mean((test >= lower) & (test <= upper)))
+        out[f"coverage_{level}"] = coverage(test, lower, upper)
     lower, upper = bands[95]
     alpha = 0.05
     score = (upper - lower) + 2 / alpha * (
@@ -47,19 +43,23 @@ def case_scores(
     return out
 
 
+def engine_fits(fit: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The folds and final fits of the families the engine fits on this case's series."""
+    families = candidate_families(fit["plan"])
+    return (
+        {f: v for f, v in fit["folds"].items() if f in families},
+        {f: v for f, v in fit["finals"].items() if f in families},
+    )
+
+
 def _assembled(fit: dict[str, Any], method: str, settings: CombineSettings) -> tuple[Any, float]:
     case = fit["case"]
+    folds, finals = engine_fits(fit)
     started = time.process_time()
     sel = assemble(
-        case.train,
-        fit["plan"],
-        fit["folds"],
-        fit["finals"],
-        case.horizon,
-        95,
-        method=method,
+        case.train, fit["plan"], folds, finals, case.horizon, 95, method=method,  # type: ignore[arg-type]
         settings=settings,
-    )  # type: ignore[arg-type]
+    )
     return sel, time.process_time() - started
 
 
@@ -69,11 +69,12 @@ def evaluate(
     """One row per method for one case: every family alone (its final fit, its own bands; a
     family that failed falls back to seasonal naive, counted), the shipped combination, the
     choice by backtest, and the combination before calibration."""
-    case, finals, folds = fit["case"], fit["finals"], fit["folds"]
+    case, finals = fit["case"], fit["finals"]
     train, h = case.train.to_numpy(), case.horizon
     base = {"dataset": case.dataset, "name": case.name, "length": case.length, "horizon": h}
-    fit_cpu = sum(o.seconds for outs in folds.values() for o in outs) + sum(
-        o.seconds for o in finals.values()
+    engine_folds, engine_finals = engine_fits(fit)
+    fit_cpu = sum(o.seconds for outs in engine_folds.values() for o in outs) + sum(
+        o.seconds for o in engine_finals.values()
     )
     rows = []
     methods = [("shipped", "combination", settings)]

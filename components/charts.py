@@ -205,31 +205,31 @@ def backtest_figure(body: dict[str, Any], metric: str) -> go.Figure:
 
 
 def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
-    """One lane per worker process, one bar per metric job."""
+    """One lane per worker process, one bar per task (a fit piece or a metric's combination),
+    coloured by the job it served; the hover names the task."""
     workers = sorted({row["worker"] for row in timeline})
     lane = {pid: f"worker {i + 1} (pid {pid})" for i, pid in enumerate(workers)}
     fig = go.Figure()
-    for row in timeline:
+    for job in dict.fromkeys(row["metric"] for row in timeline):
+        rows = [row for row in timeline if row["metric"] == job]
         fig.add_trace(
             go.Bar(
-                base=[row["start"]],
-                x=[row["end"] - row["start"]],
-                y=[lane[row["worker"]]],
+                base=[row["start"] for row in rows],
+                x=[row["end"] - row["start"] for row in rows],
+                y=[lane[row["worker"]] for row in rows],
                 orientation="h",
-                name=row["metric"],
-                text=row["metric"],
-                textposition="inside",
-                insidetextanchor="middle",
-                showlegend=False,
-                hovertemplate=f"{row['metric']}: {row['start']:.2f} s to {row['end']:.2f} s"
-                + "<extra></extra>",
+                name=job,
+                customdata=[[row.get("key", job)] for row in rows],
+                hovertemplate="%{customdata[0]}: from %{base:.2f} s, %{x:.2f} s long"
+                "<extra></extra>",
             )
         )
     fig.update_layout(
         title=title,
         barmode="overlay",
-        height=120 + 60 * len(workers),
-        xaxis_title="seconds since the first job started",
+        height=160 + 60 * len(workers),
+        xaxis_title="seconds since the first task started",
+        legend_title_text="job",
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return fig

@@ -15,6 +15,7 @@ from forecasting.settings import (
     server_pool_size,
 )
 
+from .dask_control import dask_control_ui
 from .texts import EXECUTOR_LABELS, HELP, MODE_LABELS, SAMPLE_NAME, SAMPLE_PATH
 
 __all__ = ["controls_ui", "upload_ui"]
@@ -88,4 +89,5 @@ def controls_ui() -> RunSettings:
         executor=executor,
         workers=1 if executor == "sequential" else workers,
         time_limit=float(time_limit),
+        dask_scheduler=dask_control_ui(executor),
     )

@@ -22,6 +22,7 @@ EXECUTOR_LABELS: Final = {
     "processes": "Process pool (parallel)",
     "sequential": "Sequential (one after another)",
     "threads": "Threads",
+    "dask": "Dask cluster (local or at an address)",
 }
 HELP: Final = {
     "upload": "One or more CSV exports (monthly or daily rows). Several files are merged; exact "
@@ -36,7 +37,9 @@ HELP: Final = {
     "replaced) and reported failed; the other metrics are not affected.",
     "mode": "Changes the narrative only; the forecasts are not refitted.",
 }
-TABS: Final = ("Core", "Working capital", "Ratios", "Model details", "Timing", "Downloads")
+TABS: Final = (
+    "Core", "Working capital", "Ratios", "By entity", "Model details", "Timing", "Downloads"
+)
 WINDOWS: Final = ("Last 2 years and the forecast", "All history")
 GROUPS: Final = {
     "Core": ("revenue", "expenses", "profit", "cashflow"),

@@ -20,7 +20,7 @@ from forecasting.machine import BUSY_SHARE
 from forecasting.models import FAMILY_LABELS
 
 from .charts import chart_config, gantt_figure, scaling_figure
-from .engine import get_pool
+from .dask_control import comparison_pool
 
 __all__ = ["COMPARISON", "SWEEP", "measured", "sweep_ui", "timing_ui"]
 
@@ -197,8 +197,8 @@ def sweep_ui(rows: list[dict[str, Any]]) -> None:
 
 
 def _run_comparison(prepared: Prepared, settings: RunSettings, run: str) -> None:
-    with st.status("Running the jobs twice…", expanded=True) as status:
-        pool = get_pool()
+    with st.status("Running the jobs twice…", expanded=True) as status, \
+            comparison_pool(settings) as pool:
         workers = max(2, settings.workers) if pool.size > 1 else 1
         st.session_state[f"{COMPARISON}-{run}"] = compare(
             prepared,
@@ -211,8 +211,8 @@ def _run_comparison(prepared: Prepared, settings: RunSettings, run: str) -> None
 
 
 def _run_sweep(prepared: Prepared, settings: RunSettings, run: str) -> None:
-    with st.status("Timing each number of workers…", expanded=True) as status:
-        pool = get_pool()
+    with st.status("Timing each number of workers…", expanded=True) as status, \
+            comparison_pool(settings) as pool:
         st.session_state[f"{SWEEP}-{run}"] = scaling_sweep(
             prepared,
             pool,
@@ -232,7 +232,7 @@ def timing_ui(
     _this_run(body["timing"])
     if body["timing"]["workers"] > 1:
         st.plotly_chart(
-            gantt_figure(body["timing"]["per_metric"], "This report's run"),
+            gantt_figure(body["timing"]["tasks"], "This report's run: one bar per task"),
             width="stretch",
             key="gantt-run",
             config=chart_config("report_run_timeline"),

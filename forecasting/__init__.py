@@ -11,9 +11,25 @@ from .errors import DataValidationError, ForecastingError, ModelError
 from .executors import Backend, open_backend
 from .ingest import IngestResult, IngestSummary, SourceFile, ingest
 from .kpis import METRIC_INFO, compute_kpis
-from .pipeline import Analysis, Prepared, analyse, forecast, prepare, source_files_from_paths
+from .pipeline import (
+    Analysis,
+    Prepared,
+    analyse,
+    forecast,
+    prepare,
+    source_files_from_paths,
+    with_entities,
+)
 from .pool import WorkerPool
-from .report import build_report, dumps, forecasts_csv, loads, with_comparison, with_mode
+from .report import (
+    build_report,
+    dumps,
+    forecasts_csv,
+    loads,
+    with_comparison,
+    with_entity_forecasts,
+    with_mode,
+)
 from .runner import ForecastJob, MetricResult, make_worker_pool, run_jobs
 from .settings import METRICS, MODES, RunSettings
 from .tasks import Task, TaskOutcome, run_tasks
@@ -53,5 +69,7 @@ __all__ = [
     "run_tasks",
     "source_files_from_paths",
     "with_comparison",
+    "with_entities",
+    "with_entity_forecasts",
     "with_mode",
 ]

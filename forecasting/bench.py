@@ -7,19 +7,20 @@ import os
 import pickle
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from .dask_cluster import DaskExecutor
 from .machine import CpuSnapshot, cpus_available, load_average, speed_verdict
-from .pipeline import Analysis, Prepared, RunTiming
+from .pipeline import Prepared, RunTiming, analysis_of
 from .pool import WorkerPool
 from .report import build_report
-from .runner import MetricResult, run_jobs
+from .runner import MetricResult, run_jobs, same_forecast, task_timeline
 from .settings import DEFAULT_TIME_LIMIT
 
-__all__ = ["compare", "forecasts_identical", "scaling_sweep", "timeline", "warm_up"]
+__all__ = [
+    "compare", "forecasts_identical", "scaling_sweep", "task_seconds", "timeline", "warm_up"
+]
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,13 @@ class _Side:
 
 def _run(
     prepared: Prepared,
-    pool: WorkerPool,
+    pool: WorkerPool | DaskExecutor,
     workers: int,
     time_limit: float,
     expected: Mapping[str, float] | None = None,
 ) -> _Side:
     """The jobs on at most ``workers`` of the pool's warm workers at once (1: one after another)."""
-    before = CpuSnapshot.of(pool.worker_states())
+    before = _cpu_snapshot(pool)
     started = time.perf_counter()
     stream = run_jobs(
         prepared.jobs,
@@ -55,62 +56,46 @@ def _run(
         time_limit=time_limit,
         expected_seconds=expected,
     )
-    results = {r.metric: r for r in stream}
+    results = {r.key: r for r in stream}
     seconds = time.perf_counter() - started
-    after = CpuSnapshot.of(pool.worker_states())
-    return _Side(seconds, after.since(before) if after else None, results)
+    after = _cpu_snapshot(pool)
+    return _Side(seconds, after.since(before) if (after and before) else None, results)
 
 
-def warm_up(prepared: Prepared, pool: WorkerPool, time_limit: float = DEFAULT_TIME_LIMIT) -> None:
-    """One untimed job on every worker at once, so that neither timed side pays a first fit
-    (code paths, caches) the other does not: both sides start equally warm."""
+def _cpu_snapshot(pool: WorkerPool | DaskExecutor) -> CpuSnapshot | None:
+    """The CPU the pool's worker processes have used so far (None on a Dask cluster, whose
+    workers may be on other machines)."""
+    return CpuSnapshot.of(pool.worker_states()) if isinstance(pool, WorkerPool) else None
+
+
+def warm_up(
+    prepared: Prepared, pool: WorkerPool | DaskExecutor, time_limit: float = DEFAULT_TIME_LIMIT
+) -> None:
+    """One untimed job with its fit pieces spread over every worker at once, so that neither
+    timed side pays a first fit (code paths, caches) the other does not."""
     if not prepared.jobs:
         return
-    job = prepared.jobs[0]
-    copies = [replace(job, metric=f"warm-up {i + 1}") for i in range(pool.size)]
-    for _ in run_jobs(copies, pool, max_in_flight=pool.size, time_limit=time_limit):
+    for _ in run_jobs(prepared.jobs[:1], pool, max_in_flight=pool.size, time_limit=time_limit):
         pass
 
 
 def forecasts_identical(
     a: dict[str, MetricResult], b: dict[str, MetricResult], tolerance: float = 1e-9
 ) -> bool:
-    """True when both runs chose the same models and every forecast number matches."""
-    if a.keys() != b.keys():
-        return False
-    for metric, left in a.items():
-        right = b[metric]
-        if (left.selection is None) != (right.selection is None):
-            return False
-        if left.selection is None or right.selection is None:
-            continue
-        fl, fr = left.selection.forecast, right.selection.forecast
-        if left.selection.best != right.selection.best or not np.allclose(
-            fl.mean, fr.mean, rtol=0, atol=tolerance * max(1.0, float(np.abs(fl.mean).max()))
-        ):
-            return False
-        for level, (lo, hi) in fl.bands.items():
-            scale = tolerance * max(1.0, float(np.abs(hi).max()))
-            if not (
-                np.allclose(lo, fr.bands[level][0], rtol=0, atol=scale)
-                and np.allclose(hi, fr.bands[level][1], rtol=0, atol=scale)
-            ):
-                return False
-    return True
+    """True when both runs chose the same models and every forecast and band number matches."""
+    return a.keys() == b.keys() and all(same_forecast(a[k], b[k], tolerance) for k in a)
 
 
 def timeline(results: dict[str, MetricResult]) -> list[dict[str, Any]]:
-    """One bar per job: which worker process ran it, from when to when (seconds from the start)."""
-    origin = min(r.started for r in results.values())
-    return [
-        {
-            "metric": r.metric,
-            "worker": r.worker,
-            "start": round(r.started - origin, 4),
-            "end": round(r.finished - origin, 4),
-        }
-        for r in sorted(results.values(), key=lambda r: r.started)
-    ]
+    """One bar per task: which worker process ran it, from when to when (seconds from the
+    run's first start), for which job."""
+    return task_timeline(results.values())
+
+
+def task_seconds(results: dict[str, MetricResult]) -> dict[str, float]:
+    """Each task's wall seconds by its key: what the next run's longest-first order and the
+    projection start from."""
+    return {t.key: t.finished - t.started for r in results.values() for t in r.tasks}
 
 
 def _transfer_seconds(results: dict[str, MetricResult]) -> float:
@@ -122,13 +107,14 @@ def _transfer_seconds(results: dict[str, MetricResult]) -> float:
 
 def _report_seconds(prepared: Prepared, results: dict[str, MetricResult]) -> float:
     started = time.perf_counter()
-    build_report(Analysis(prepared, results, RunTiming("sequential", 1, 0.0)), "finance_guardian")
+    analysis = analysis_of(prepared, results.values(), RunTiming("sequential", 1, 0.0))
+    build_report(analysis, "finance_guardian")
     return time.perf_counter() - started
 
 
 def compare(
     prepared: Prepared,
-    pool: WorkerPool,
+    pool: WorkerPool | DaskExecutor,
     workers: int,
     repeat: int = 1,
     on_phase: Callable[[str], None] | None = None,
@@ -150,13 +136,14 @@ def compare(
         sequential.append(_run(prepared, pool, 1, time_limit))
         # Longest jobs first in the parallel run, by the times just measured, so that no worker
         # idles at the end while another finishes a long job it started last.
-        expected = {m: r.seconds for m, r in sequential[-1].results.items()}
+        expected = task_seconds(sequential[-1].results)
         say(f"parallel run {k + 1} of {repeat} on {workers} workers")
         parallel.append(_run(prepared, pool, workers, time_limit, expected))
     seq, par = _median(sequential), _median(parallel)
+    measured_tasks = task_seconds(seq.results)
     return {
-        **_speedups(prepared, seq.seconds, par.seconds, workers, seq.results, par.results),
-        **_cpu_figures(seq, par, workers, len(prepared.jobs), load_before),
+        **_speedups(prepared, seq, par, workers, len(measured_tasks)),
+        **_cpu_figures(seq, par, workers, len(measured_tasks), load_before),
         "repeat": repeat,
         "sequential_runs_s": [round(side.seconds, 4) for side in sequential],
         "parallel_runs_s": [round(side.seconds, 4) for side in parallel],
@@ -164,8 +151,12 @@ def compare(
         "pool_warm_s": round(pool.ping_seconds(), 4),
         "identical": forecasts_identical(sequential[-1].results, parallel[-1].results),
         # Which processes ran each side: pool workers, never the caller (a dashboard server).
-        "sequential_workers": sorted({r.worker for r in sequential[-1].results.values()}),
+        "sequential_workers": sorted(
+            {t.worker for r in sequential[-1].results.values() for t in r.tasks}
+        ),
         "per_metric": _per_metric(sequential[-1].results),
+        # The sequential run's tasks, one at a time: what the projection schedules.
+        "task_seconds": {k: round(v, 4) for k, v in measured_tasks.items()},
         "timeline": timeline(parallel[-1].results),
     }
 
@@ -180,6 +171,7 @@ def _per_metric(results: dict[str, MetricResult]) -> dict[str, Any]:
     return {
         m: {
             "seconds": round(r.seconds, 4),
+            "tasks": len(r.tasks),
             "families": {f: round(s, 4) for f, s in r.family_seconds.items()},
             "model_family": r.selection.best if r.selection else None,
         }
@@ -188,11 +180,11 @@ def _per_metric(results: dict[str, MetricResult]) -> dict[str, Any]:
 
 
 def _cpu_figures(
-    seq: _Side, par: _Side, workers: int, jobs: int, load_before: float | None
+    seq: _Side, par: _Side, workers: int, tasks: int, load_before: float | None
 ) -> dict[str, Any]:
     """The CPU each side got, the load around the runs and the headline that reads them."""
     available = cpus_available()
-    used = min(workers, jobs)
+    used = min(workers, tasks)
     verdict = speed_verdict(used, seq.seconds, par.seconds, seq.cpus, par.cpus, available)
     return {
         "cpus_available": available,
@@ -212,18 +204,16 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 
 def _speedups(
-    prepared: Prepared,
-    seq_s: float,
-    par_s: float,
-    workers: int,
-    seq_results: dict[str, MetricResult],
-    par_results: dict[str, MetricResult],
+    prepared: Prepared, seq: _Side, par: _Side, workers: int, tasks: int
 ) -> dict[str, Any]:
     """Speedup, efficiency and the Amdahl bound from the measured serial part."""
+    seq_s, par_s = seq.seconds, par.seconds
+    seq_results, par_results = seq.results, par.results
     report_s = _report_seconds(prepared, seq_results)
     transfer_s = _transfer_seconds(par_results)
     serial_s = prepared.seconds + report_s + transfer_s
     jobs = len(prepared.jobs)
+    spread = max(1, min(workers, tasks))  # no more workers busy than there are tasks
     serial_fraction = serial_s / (serial_s + seq_s)
     speedup = seq_s / par_s if par_s else 0.0
     return {
@@ -234,12 +224,13 @@ def _speedups(
         "parallel_s": round(par_s, 4),
         "speedup": round(speedup, 3),
         "efficiency": round(speedup / workers, 3),
-        "ideal_speedup": min(workers, jobs),
+        "tasks": tasks,
+        "ideal_speedup": spread,
         # The Amdahl bound is for the whole request (serial part + jobs), so compare it with the
         # end-to-end speedup; `speedup` is the jobs alone, which the serial part does not slow.
         "end_to_end_speedup": round((serial_s + seq_s) / (serial_s + par_s), 3) if par_s else 0.0,
         "amdahl_bound": round(
-            1 / (serial_fraction + (1 - serial_fraction) / min(workers, jobs)), 3
+            1 / (serial_fraction + (1 - serial_fraction) / spread), 3
         ),
         "serial_s": round(serial_s, 4),
         "serial_parts_s": {
@@ -252,7 +243,7 @@ def _speedups(
 
 def scaling_sweep(
     prepared: Prepared,
-    pool: WorkerPool,
+    pool: WorkerPool | DaskExecutor,
     worker_counts: Sequence[int],
     on_phase: Callable[[str], None] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
@@ -277,7 +268,7 @@ def scaling_sweep(
                 "workers": workers,
                 "parallel_s": round(side.seconds, 4),
                 "speedup": round(baseline.seconds / side.seconds, 3),
-                "ideal": min(workers, len(prepared.jobs)),
+                "ideal": min(workers, max(1, len(task_seconds(baseline.results)))),
                 "cpus": _round(side.cpus, 2),
             }
         )

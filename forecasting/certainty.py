@@ -1,4 +1,7 @@
-"""How sure a forecast is, in figures measured on its backtest and in one plain sentence."""
+"""How sure a forecast is, in figures measured on its backtest and in one plain sentence.
+
+Nothing here depends on the band level the report shows: coverage is given for both bands and
+the sentence names both, so the page can switch level without recomputing anything."""
 
 from __future__ import annotations
 
@@ -33,17 +36,38 @@ def _typical_error(actual: np.ndarray, predicted: np.ndarray, unit: str) -> tupl
     return mae, f"{mae:.1f} pts" if unit == "percent" else format_value(mae, unit)
 
 
-def _backtest(sel: Selection, history: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The shipped forecast's backtest months with their actuals, matched by date."""
-    actual, predicted, inside = [], [], []
+def _backtest(
+    sel: Selection, history: pd.Series
+) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """The shipped forecast's backtest months with their actuals, matched by date, and whether
+    each fell inside the 80% and the 95% band."""
+    actual, predicted = [], []
+    inside: dict[int, list[bool]] = {80: [], 95: []}
     for fold in sel.folds.get(sel.best, []):
         dates = pd.date_range(fold.start, periods=len(fold.predicted), freq="MS")
         values = history.reindex(dates).to_numpy(dtype="float64")
         keep = np.isfinite(values)
         actual.extend(values[keep])
         predicted.extend(fold.predicted[keep])
-        inside.extend((values[keep] >= fold.lower[keep]) & (values[keep] <= fold.upper[keep]))
-    return np.asarray(actual), np.asarray(predicted), np.asarray(inside, dtype=bool)
+        for level, held in inside.items():
+            lower, upper = fold.bands[level]
+            held.extend((values[keep] >= lower[keep]) & (values[keep] <= upper[keep]))
+    return (
+        np.asarray(actual),
+        np.asarray(predicted),
+        {level: np.asarray(held, dtype=bool) for level, held in inside.items()},
+    )
+
+
+def _held(inside: dict[int, np.ndarray]) -> str:
+    """How often both bands held in the backtest: the same words whichever band is shown."""
+    months = len(inside[80])
+    if not months:
+        return ""
+    return (
+        f", and its bands held {int(inside[80].sum())} (80%) and {int(inside[95].sum())} (95%) "
+        f"of {months} actual months"
+    )
 
 
 def _sentence(sel: Selection, unit: str, error_text: str, held: str) -> str:
@@ -67,11 +91,6 @@ def accuracy_entry(sel: Selection, history: pd.Series, unit: str) -> dict[str, A
     actual, predicted, inside = _backtest(sel, history)
     error, error_text = _typical_error(actual, predicted, unit) if len(actual) else (None, "")
     shipped = next((s for s in sel.scores if s.family == sel.best), None)
-    held = ""
-    if len(inside):
-        held = (
-            f", and its {sel.level}% band held {int(inside.sum())} of {len(inside)} actual months"
-        )
     return {
         "backtest_mase": None if shipped is None else shipped.mase,
         "typical_error": error,
@@ -79,6 +98,6 @@ def accuracy_entry(sel: Selection, history: pd.Series, unit: str) -> dict[str, A
         "months_checked": len(actual),
         "coverage_80": sel.coverage.get(80),
         "coverage_95": sel.coverage.get(95),
-        "certainty": _sentence(sel, unit, error_text, held),
+        "certainty": _sentence(sel, unit, error_text, _held(inside)),
         "definition": ACCURACY_DEFINITION,
     }

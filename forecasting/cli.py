@@ -1,4 +1,5 @@
-"""Command line: `report` writes the 14-metric report JSON, `bench` measures the parallel speedup.
+"""Command line: `report` writes the 14-metric report JSON (with `--by`, per-entity forecasts too),
+`bench` measures the parallel speedup and projects it to 1-64 workers.
 
 Exit 0 on success; 2 on invalid input, a horizon the history cannot backtest, or when no metric
 could be forecast (the message on stderr, never a traceback); 1 otherwise.
@@ -14,12 +15,22 @@ import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from .dask_cluster import DaskExecutor, check_address
+from .entities import parse_by
 from .errors import ForecastingError
 from .executors import open_backend
 from .horizon import check_horizon
 from .logging_setup import configure_logging
-from .pipeline import Analysis, Prepared, analyse, prepare, source_files_from_paths
+from .pipeline import (
+    Analysis,
+    Prepared,
+    analyse,
+    prepare,
+    source_files_from_paths,
+    with_entities,
+)
 from .pool import WorkerPool
+from .projection import bench_projection
 from .report import build_report, dumps
 from .runner import MetricResult, make_worker_pool
 from .settings import (
@@ -49,7 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--mode", choices=MODES, default="finance_guardian")
     report.add_argument("--horizon", type=int, default=DEFAULT_HORIZON, help="months, 1 to 12")
     report.add_argument("--level", type=int, choices=(80, 95), default=95)
-    report.add_argument("--executor", choices=EXECUTOR_KINDS, default="processes")
+    report.add_argument(
+        "--executor",
+        choices=EXECUTOR_KINDS,
+        default="processes",
+        help="dask: a local Dask cluster of --workers processes, or the one at --dask-scheduler",
+    )
     report.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     report.add_argument(
         "--time-limit",
@@ -62,8 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--dask-scheduler",
         metavar="ADDRESS",
-        help="run the jobs on a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of --executor; "
-        "needs the 'dask' extra installed",
+        help="run the jobs on the Dask cluster at this address (e.g. tcp://10.0.0.5:8786); "
+        "implies --executor dask; needs the 'dask' extra installed",
+    )
+    report.add_argument(
+        "--by",
+        metavar="COLUMNS",
+        help="also forecast revenue, expenses and profit per entity: an entity column "
+        "(region, store, branch, department, entity, company) or a pair, e.g. region,department",
     )
     report.add_argument(
         "--compare",
@@ -77,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--horizon", type=int, default=DEFAULT_HORIZON)
     bench.add_argument(
+        "--by", metavar="COLUMNS", help="include per-entity jobs, as report --by does"
+    )
+    bench.add_argument(
         "--sweep",
         action="store_true",
         help="also time 1..N of the pool's workers (N = --workers)",
@@ -89,7 +114,7 @@ def _progress(result: MetricResult, done: int, total: int) -> None:
     status = "ok" if result.status == "ok" else f"FAILED ({result.reason})"
     model = result.selection.best_name if result.selection else "-"
     print(
-        f"[{done:>2}/{total}] {result.metric:<22} {status:<4} {model} {result.seconds:.2f}s",
+        f"[{done:>2}/{total}] {result.key:<22} {status:<4} {model} {result.seconds:.2f}s",
         file=sys.stderr,
         flush=True,
     )
@@ -112,23 +137,40 @@ def nothing_forecast(analysis: Analysis) -> str | None:
     return f"no metric could be forecast ({reasons[:400]})"
 
 
+def _entity_lines(prepared: Prepared) -> list[str]:
+    plan = prepared.entities
+    if plan is None:
+        return []
+    by = " and ".join(plan.by)
+    lines = [f"per {by}: {len(plan.series)} entities forecast, {len(plan.skipped)} not"]
+    lines += [f"  {label}: not forecast, {why}" for label, why in sorted(plan.skipped.items())]
+    return lines
+
+
 def _report(args: argparse.Namespace) -> int:
     settings = RunSettings(
         mode=args.mode,
         horizon=args.horizon,
         level=args.level,
-        executor=args.executor,
+        executor="dask" if args.dask_scheduler else args.executor,
         workers=args.workers,
         time_limit=args.time_limit,
         dask_scheduler=args.dask_scheduler,
     )
-    prepared = prepare(source_files_from_paths(args.files), settings.horizon, settings.level)
+    by = parse_by(args.by) if args.by else ()
+    if args.dask_scheduler:  # a typo is told before the data is read, not after
+        check_address(args.dask_scheduler)
+    files = source_files_from_paths(args.files)
+    prepared = prepare(files, settings.horizon, settings.level)
     check_horizon(len(prepared.data.monthly), settings.horizon)
-    for line in [*prepared.data.summary.lines(), *prepared.data.summary.decision_lines()]:
+    if by:
+        prepared = with_entities(prepared, by)
+    summary = prepared.data.summary
+    for line in [*summary.lines(), *summary.decision_lines(), *_entity_lines(prepared)]:
         print(line, file=sys.stderr)
     with open_backend(settings) as backend:
         analysis = analyse(prepared, backend, _progress)
-        comparison = _compare(prepared, settings, backend.pool) if args.compare else None
+        comparison = _compare(prepared, settings, backend.measurable) if args.compare else None
     if (failed := nothing_forecast(analysis)) is not None:
         print(f"error: {failed}", file=sys.stderr)
         return 2
@@ -137,11 +179,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare(
-    prepared: Prepared, settings: RunSettings, pool: WorkerPool | None
+    prepared: Prepared, settings: RunSettings, pool: WorkerPool | DaskExecutor | None
 ) -> dict[str, Any]:
-    """Sequential vs parallel on the run's own warm pool, or on a pool started for it."""
+    """Sequential vs parallel on the run's own warm pool or Dask cluster, or on a pool started
+    for it."""
     from .bench import compare
 
+    if isinstance(pool, DaskExecutor):
+        return compare(prepared, pool, pool.size, time_limit=settings.time_limit)
     if pool is not None and pool.size >= settings.workers:
         return compare(prepared, pool, settings.workers, time_limit=settings.time_limit)
     with make_worker_pool(settings.workers) as own:
@@ -152,8 +197,11 @@ def _bench(args: argparse.Namespace) -> int:
     from .bench import compare, scaling_sweep
 
     settings = RunSettings(horizon=args.horizon, workers=args.workers)
+    by = parse_by(args.by) if args.by else ()
     prepared = prepare(source_files_from_paths(args.files), settings.horizon, 95)
     check_horizon(len(prepared.data.monthly), settings.horizon)
+    if by:
+        prepared = with_entities(prepared, by)
 
     def phase(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)
@@ -163,6 +211,7 @@ def _bench(args: argparse.Namespace) -> int:
         result = compare(prepared, pool, args.workers, max(1, args.repeat), on_phase=phase)
         if args.sweep:
             result["scaling"] = scaling_sweep(prepared, pool, range(1, pool.size + 1), phase)
+    result["projection"] = bench_projection(result)
     _write(json.dumps(result, indent=2, allow_nan=False), args.output)
     return 0
 

@@ -5,7 +5,9 @@ be in flight at once, their time limit, and the names the report's timing uses. 
 (the dashboard server's one shared pool) the process and sequential choices run on it, a session
 never holding more than its worker count of workers; without it they get a pool of their own for
 the run. Sequential means one job at a time in one warm worker process, so nothing is fitted in
-the caller's process and the time limit holds there too.
+the caller's process and the time limit holds there too. Dask (``dask_cluster``) is a cluster at
+``settings.dask_scheduler``, or a local one started for the run; at most as many jobs are in
+flight as the cluster has worker threads, so a job's time limit counts from when it can start.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-from .logging_setup import logger
+from .dask_cluster import DaskExecutor, dask_executor
 from .pool import WorkerPool
 from .runner import make_worker_pool
 from .settings import DEFAULT_TIME_LIMIT, RunSettings
@@ -38,6 +39,12 @@ class Backend:
     def pool(self) -> WorkerPool | None:
         return self.executor if isinstance(self.executor, WorkerPool) else None
 
+    @property
+    def measurable(self) -> WorkerPool | DaskExecutor | None:
+        """The executor a sequential-vs-parallel comparison can run on (its size and start
+        time known): the process pool or the Dask cluster; None for threads or in-process."""
+        return self.executor if isinstance(self.executor, WorkerPool | DaskExecutor) else None
+
 
 # The library's default: fit here, one after another (no time limit can stop this process).
 IN_PROCESS = Backend("sequential", None, 1, 1)
@@ -47,9 +54,9 @@ IN_PROCESS = Backend("sequential", None, 1, 1)
 def open_backend(settings: RunSettings, pool: WorkerPool | None = None) -> Iterator[Backend]:
     """The executor for ``settings``; what this opened is shut down on leaving the block."""
     limit = settings.time_limit
-    if settings.dask_scheduler:
-        with _dask(settings.dask_scheduler) as (executor, workers):
-            yield Backend("dask", executor, workers, None, limit)
+    if settings.executor == "dask" or settings.dask_scheduler:
+        with dask_executor(settings.dask_scheduler, settings.workers) as cluster:
+            yield Backend("dask", cluster, cluster.size, cluster.size, limit)
     elif settings.executor == "threads":
         threads = ThreadPoolExecutor(settings.workers, thread_name_prefix="forecast")
         try:
@@ -67,23 +74,3 @@ def open_backend(settings: RunSettings, pool: WorkerPool | None = None) -> Itera
             if own:
                 used.shutdown()
 
-
-@contextmanager
-def _dask(address: str) -> Iterator[tuple[Executor, int]]:
-    try:
-        import distributed
-    except ImportError:
-        raise ValueError(
-            "a Dask scheduler needs Dask: pip install 'parallel-forecasting-dashboard[dask]'"
-        ) from None
-    client_class: Any = distributed.Client  # distributed's Client is not typed
-    client = client_class(address, timeout=30)
-    try:
-        workers = int(sum(client.nthreads().values())) or 1
-        logger.bind(event="dask_connect", address=address, workers=workers).info(
-            f"running on the Dask cluster at {address} ({workers} worker threads)"
-        )
-        # pure=False: identical calls must not be merged into one task.
-        yield client.get_executor(pure=False), workers
-    finally:
-        client.close()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
+from .entities import EntityPlan, entity_jobs, plan_entities
 from .executors import IN_PROCESS, Backend, open_backend
 from .ingest import IngestResult, SourceFile, ingest
 from .kpis import KpiFrame, compute_kpis
@@ -15,12 +16,23 @@ from .pool import WorkerPool
 from .runner import ForecastJob, MetricResult, run_jobs
 from .settings import METRICS, RunSettings
 
-__all__ = ["Analysis", "Prepared", "RunTiming", "analyse", "build_jobs", "forecast", "prepare"]
+__all__ = [
+    "Analysis",
+    "Prepared",
+    "RunTiming",
+    "analyse",
+    "analysis_of",
+    "build_jobs",
+    "forecast",
+    "prepare",
+    "with_entities",
+]
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """Everything before the models: the ingested data, its KPIs and the jobs to run."""
+    """Everything before the models: the ingested data, its KPIs and the jobs to run; with
+    ``entities``, per-entity forecasts too (their jobs follow the company's)."""
 
     data: IngestResult
     kpis: KpiFrame
@@ -28,6 +40,7 @@ class Prepared:
     horizon: int
     level: int
     seconds: float
+    entities: EntityPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -40,11 +53,13 @@ class RunTiming:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything the report needs; independent of the narrative mode."""
+    """Everything the report needs; independent of the narrative mode. ``results`` are the
+    company's metrics; ``entity_results`` each entity's, by entity label, then metric."""
 
     prepared: Prepared
     results: dict[str, MetricResult]
     timing: RunTiming
+    entity_results: dict[str, dict[str, MetricResult]] = field(default_factory=dict)
 
 
 def build_jobs(kpis: KpiFrame, horizon: int, level: int) -> list[ForecastJob]:
@@ -63,13 +78,27 @@ def prepare(
     horizon: int,
     level: int,
     mapping: Mapping[str, str] | None = None,
+    by: Sequence[str] = (),
 ) -> Prepared:
-    """Ingest and compute KPIs; raises DataValidationError on unusable input."""
+    """Ingest and compute KPIs; with ``by`` (an entity column or a pair), per-entity jobs too.
+    Raises DataValidationError on unusable input or entity columns the data lacks."""
     started = time.perf_counter()
     data = ingest(files, mapping)
     kpis = compute_kpis(data.monthly)
     jobs = build_jobs(kpis, horizon, level)
-    return Prepared(data, kpis, jobs, horizon, level, time.perf_counter() - started)
+    prepared = Prepared(data, kpis, jobs, horizon, level, time.perf_counter() - started)
+    return with_entities(prepared, by) if by else prepared
+
+
+def with_entities(prepared: Prepared, by: Sequence[str], company: bool = True) -> Prepared:
+    """The same data with per-entity jobs for ``by``; ``company=False`` keeps only those (the
+    dashboard runs them on demand, beside a company report it already has)."""
+    started = time.perf_counter()
+    plan = plan_entities(prepared.data, by, prepared.horizon)
+    jobs = entity_jobs(plan, prepared.horizon, prepared.level)
+    company_jobs = [j for j in prepared.jobs if j.entity is None] if company else []
+    seconds = prepared.seconds + time.perf_counter() - started
+    return replace(prepared, jobs=[*company_jobs, *jobs], seconds=seconds, entities=plan)
 
 
 def analyse(
@@ -92,7 +121,7 @@ def analyse(
         jobs=len(prepared.jobs),
     ).info(f"forecasting {len(prepared.jobs)} metrics on {backend.kind} ({backend.workers})")
     started = time.perf_counter()
-    results: dict[str, MetricResult] = {}
+    done: list[MetricResult] = []
     total = len(prepared.jobs)
     stream = run_jobs(
         prepared.jobs,
@@ -102,15 +131,27 @@ def analyse(
         expected_seconds=expected_seconds,
     )
     for result in stream:
-        results[result.metric] = result
+        done.append(result)
         if on_result is not None:
-            on_result(result, len(results), total)
+            on_result(result, len(done), total)
     wall = time.perf_counter() - started
-    failed = sum(r.status != "ok" for r in results.values())
+    failed = sum(r.status != "ok" for r in done)
     logger.bind(event="run_done", seconds=round(wall, 3), failed=failed).info(
-        f"{total - failed} of {total} metrics forecast in {wall:.2f} s"
+        f"{total - failed} of {total} series forecast in {wall:.2f} s"
     )
-    return Analysis(prepared, results, RunTiming(backend.kind, backend.workers, wall))
+    return analysis_of(prepared, done, RunTiming(backend.kind, backend.workers, wall))
+
+
+def analysis_of(prepared: Prepared, results: Iterable[MetricResult], timing: RunTiming) -> Analysis:
+    """The company's results by metric, each entity's by entity then metric."""
+    company: dict[str, MetricResult] = {}
+    per_entity: dict[str, dict[str, MetricResult]] = {}
+    for result in results:
+        if result.entity is None:
+            company[result.metric] = result
+        else:
+            per_entity.setdefault(result.entity, {})[result.metric] = result
+    return Analysis(prepared, company, timing, per_entity)
 
 
 def forecast(

@@ -20,7 +20,7 @@ from .kpis import METRIC_INFO, METRIC_INPUTS
 from .models import FAMILY_LABELS
 from .narratives import build_narratives
 from .pipeline import Analysis
-from .runner import MetricResult
+from .runner import MetricResult, task_timeline
 from .settings import METRICS, Mode
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "headline_kpis",
     "loads",
     "with_comparison",
+    "with_entity_forecasts",
     "with_level",
     "with_mode",
     "with_view",
@@ -178,29 +179,44 @@ def _was_filled(filled: pd.DataFrame, metric: str, month: pd.Timestamp) -> bool:
     return bool(filled.loc[month, inputs].any()) if inputs else False
 
 
+def _job_row(r: MetricResult, origin: float) -> dict[str, Any]:
+    return {
+        "metric": r.metric,
+        "status": r.status,
+        "start": _num(r.first_started - origin),
+        "end": _num(r.finished - origin),
+        "seconds": _num(r.seconds),
+        "tasks": len(r.tasks),
+        "worker": r.worker,
+        "host": r.host,
+        "family_seconds": {k: _num(v) for k, v in r.family_seconds.items()},
+    }
+
+
 def _timing(analysis: Analysis, comparison: dict[str, Any] | None) -> dict[str, Any]:
     results = analysis.results.values()
-    origin = min((r.started for r in results if r.started), default=0.0)
-    return {
+    entity_results = [r for e in analysis.entity_results.values() for r in e.values()]
+    everything = [*results, *entity_results]
+    origin = min((r.first_started for r in everything if r.started), default=0.0)
+    timing = {
         "executor": analysis.timing.executor,
         "workers": analysis.timing.workers,
         "cpu_count": analysis.timing.cpu_count,
         "wall_seconds": _num(analysis.timing.wall_seconds),
         "serial_seconds": _num(analysis.prepared.seconds),
         "per_metric": [
-            {
-                "metric": r.metric,
-                "status": r.status,
-                "start": _num(r.started - origin),
-                "end": _num(r.finished - origin),
-                "seconds": _num(r.seconds),
-                "worker": r.worker,
-                "family_seconds": {k: _num(v) for k, v in r.family_seconds.items()},
-            }
-            for r in sorted(results, key=lambda r: r.started)
+            _job_row(r, origin) for r in sorted(results, key=lambda r: r.first_started)
         ],
+        # Every task the run executed (fit pieces and combinations), one lane per worker.
+        "tasks": task_timeline(everything, origin),
         "comparison": comparison,
     }
+    if analysis.prepared.entities is not None:
+        timing["entity_jobs"] = [
+            {"entity": r.entity, **_job_row(r, origin)}
+            for r in sorted(entity_results, key=lambda r: r.first_started)
+        ]
+    return timing
 
 
 def _alerts(analysis: Analysis) -> list[dict[str, Any]]:
@@ -290,6 +306,11 @@ def build_report(
         "model_health_report": health,
         "timing": _timing(analysis, comparison),
     }
+    if prep.entities is not None:  # asked for: the company's part keeps its shape either way
+        from .entity_report import entity_forecasts
+
+        core["metadata"]["entity_forecasts_by"] = list(prep.entities.by)
+        core["entity_forecasts"] = entity_forecasts(analysis)
     return {
         "full_analysis_report": {
             "dashboard_mode": mode,
@@ -338,6 +359,17 @@ def with_comparison(report: dict[str, Any], comparison: dict[str, Any] | None) -
         return report
     body = dict(report["full_analysis_report"])
     body["timing"] = {**body["timing"], "comparison": comparison}
+    return {"full_analysis_report": body}
+
+
+def with_entity_forecasts(
+    report: dict[str, Any], by: list[str], section: dict[str, Any]
+) -> dict[str, Any]:
+    """The company report with an ``entity_forecasts`` section computed in a run of its own
+    (the dashboard's, on demand)."""
+    body = dict(report["full_analysis_report"])
+    body["metadata"] = {**body["metadata"], "entity_forecasts_by": by}
+    body["entity_forecasts"] = section
     return {"full_analysis_report": body}
 
 

@@ -1,39 +1,40 @@
-"""Forecast jobs: one per metric, run as generic tasks over any ``concurrent.futures.Executor``.
+"""Forecast jobs (one per metric) run as many small tasks over any ``concurrent.futures.Executor``.
 
-The worker function lives here, at module level, so process pools can pickle it; jobs and results
-carry pandas/numpy data, never JSON strings. Retries, time limits and longest-first ordering are
+A job's series is backtested and fitted in pieces (``fits.py``: a family's backtest, its folds
+or its final fit), each its own task, so one report spreads over far more workers than it has
+metrics; when a series' pieces are in, each metric on it gets one small task that combines,
+calibrates and finishes its forecast (``metric.py``). Jobs on the same series (growth_rate is
+revenue's) share its fits. Retries, time limits and longest-first ordering are
 ``tasks.run_tasks``'s; the engine's process pool is ``make_worker_pool``.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import Final, Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from .errors import first_line
-from .growth import derive_growth
-from .kpis import NON_NEGATIVE
 from .logging_setup import logger
-from .models import Forecast
 from .pool import WorkerPool
+from .schedule import JobPlan, TaskTiming
 from .selection import Selection, select_and_forecast
-from .tasks import DEFAULT_TIME_LIMIT, Task, TaskOutcome, run_tasks
+from .tasks import DEFAULT_TIME_LIMIT, run_tasks
 
 __all__ = [
     "ForecastJob",
     "MetricResult",
-    "job_tasks",
+    "TaskTiming",
     "make_worker_pool",
     "run_job",
     "run_jobs",
+    "same_forecast",
+    "task_timeline",
     "worker_init",
     "worker_start",
 ]
@@ -45,25 +46,35 @@ _BLAS_VARS = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
-# Relative cost of a job by what it fits, for longest-first ordering before any run has been
-# timed: growth_rate refits revenue's candidates, and every job costs about the same otherwise.
-_DEFAULT_COST: Final = {"growth_rate": 1.1}
 
 
 @dataclass(frozen=True)
 class ForecastJob:
-    """One metric to forecast: its monthly history and the settings that shape the forecast."""
+    """One metric to forecast: its monthly history and the settings that shape the forecast.
+    ``level`` is the band the report shows first; both bands are always computed."""
 
     metric: str
     series: pd.Series
     horizon: int
     level: int
     derive: Literal["growth_rate"] | None = None
+    # Whose series this is in a per-entity forecast ("NAM", "NAM / R&D"); None: the company's.
+    entity: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique within a run: the metric, prefixed by its entity in per-entity forecasts."""
+        return self.metric if self.entity is None else f"{self.entity}: {self.metric}"
 
 
 @dataclass(frozen=True)
 class MetricResult:
-    """What a job produced, or why it failed; with its timing and the process that ran it."""
+    """What a job produced, or why it failed.
+
+    ``started``/``finished``/``worker``: the job's last step, its combination, and the worker
+    process that ran it; ``tasks``: every task the job ran (its fits and that last step; a job
+    sharing another's series, as growth_rate shares revenue's, runs only its last step);
+    ``family_seconds``: CPU seconds of its fits per model family."""
 
     metric: str
     status: Literal["ok", "failed"]
@@ -73,72 +84,32 @@ class MetricResult:
     finished: float = 0.0
     worker: int = 0
     family_seconds: dict[str, float] = field(default_factory=dict)
+    tasks: tuple[TaskTiming, ...] = ()
+    entity: str | None = None
+    host: str = ""  # the machine its last step ran on (a Dask cluster spans several)
+
+    @property
+    def key(self) -> str:
+        """Its job's key: the metric, prefixed by its entity in per-entity forecasts."""
+        return self.metric if self.entity is None else f"{self.entity}: {self.metric}"
+
+    @property
+    def first_started(self) -> float:
+        """When the job's first task started (its fits, or its combination alone)."""
+        return min((t.started for t in self.tasks), default=self.started)
 
     @property
     def seconds(self) -> float:
-        return self.finished - self.started
+        """Wall seconds of the job's tasks added up: what it costs run one task at a time
+        (growth_rate, which shares revenue's fits, costs its combination alone)."""
+        if not self.tasks:
+            return self.finished - self.started
+        return sum(t.finished - t.started for t in self.tasks)
 
-
-def run_job(job: ForecastJob) -> MetricResult:
-    """The worker: select, refit and forecast one metric. Never raises; a failure is a result."""
-    started = time.time()
-    try:
-        selection = select_and_forecast(job.series, job.horizon, job.level)
-        if job.derive == "growth_rate":
-            selection = derive_growth(selection, job.series)
-        if job.metric in NON_NEGATIVE:
-            selection = _floor_at_zero(selection)
-        _check_finite(selection)
-    except Exception as exc:  # per-job isolation: one metric failing never fails the batch
-        return MetricResult(
-            job.metric,
-            "failed",
-            first_line(exc, with_type=True),
-            None,
-            started,
-            time.time(),
-            os.getpid(),
-        )
-    return MetricResult(
-        job.metric,
-        "ok",
-        "",
-        selection,
-        started,
-        time.time(),
-        os.getpid(),
-        dict(selection.family_seconds),
-    )
-
-
-def _floor_at_zero(selection: Selection) -> Selection:
-    """Revenue, receivables, days outstanding cannot be negative: neither can their bands."""
-    fc = selection.forecast
-    floored = Forecast(
-        np.maximum(fc.mean, 0.0),
-        {lv: (np.maximum(lo, 0.0), np.maximum(hi, 0.0)) for lv, (lo, hi) in fc.bands.items()},
-    )
-    return replace(selection, forecast=floored)
-
-
-def _check_finite(selection: Selection) -> None:
-    arrays = [selection.forecast.mean, *[b for p in selection.forecast.bands.values() for b in p]]
-    if not all(np.all(np.isfinite(a)) for a in arrays):
-        raise ValueError("the forecast holds non-finite numbers")
-
-
-def job_tasks(
-    jobs: Sequence[ForecastJob],
-    time_limit: float | None = DEFAULT_TIME_LIMIT,
-    expected_seconds: Mapping[str, float] | None = None,
-) -> list[Task]:
-    """Each metric job as a generic task: ``run_job`` on it, its expected seconds, the limit."""
-    costs = expected_seconds or {}
-    return [
-        Task(job.metric, run_job, (job,), costs.get(job.metric, _DEFAULT_COST.get(job.metric, 1.0)),
-             time_limit)
-        for job in jobs
-    ]
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU of every task the job ran (Prophet's Stan processes included)."""
+        return sum(t.cpu_seconds for t in self.tasks)
 
 
 def run_jobs(
@@ -149,18 +120,99 @@ def run_jobs(
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     expected_seconds: Mapping[str, float] | None = None,
 ) -> Iterator[MetricResult]:
-    """Yield one result per job as each completes; in-process, one after another, without an
-    executor. Longest expected first; see ``tasks.run_tasks`` for time limits and retries.
+    """Yield one result per job as each completes; in-process, one task after another, without
+    an executor. Longest expected task first (``expected_seconds``: by task key, as
+    ``task_timeline`` names them, or by metric); see ``tasks.run_tasks`` for limits and retries.
 
-    A job that fails for any reason (its series, a dead worker, its time limit) comes back
-    ``failed`` with the reason; the other jobs are never affected.
+    A job that fails for any reason (its series, a dead worker, a task past its time limit)
+    comes back ``failed`` with the reason; the other jobs are never affected.
     """
-    tasks = job_tasks(jobs, time_limit, expected_seconds)
+    plan = JobPlan(jobs, time_limit, expected_seconds or {})
     with _one_blas_thread_here(executor):
-        for outcome in run_tasks(tasks, executor, max_in_flight=max_in_flight):
-            result = _as_result(outcome)
-            _log(result)
-            yield result
+        for failed in plan.refused:
+            job = failed.job
+            yield _logged(MetricResult(job.metric, "failed", failed.reason, entity=job.entity))
+        stream = run_tasks(
+            plan.tasks, executor, max_in_flight=max_in_flight, follow_up=plan.follow_up
+        )
+        for outcome in stream:
+            for done in plan.take(outcome):
+                yield _logged(
+                    MetricResult(
+                        done.job.metric, "ok" if done.selection else "failed", done.reason,
+                        done.selection, done.started, done.finished, done.worker,
+                        dict(done.family_seconds), done.tasks, done.job.entity, done.host,
+                    )
+                )
+
+
+def run_job(job: ForecastJob) -> MetricResult:
+    """One job in this process, start to finish (never raises; a failure is a result)."""
+    return next(iter(run_jobs([job])))
+
+
+def task_timeline(
+    results: Iterable[MetricResult], origin: float | None = None
+) -> list[dict[str, Any]]:
+    """One row per task a run executed, in start order: its key, the job it served (metric, or
+    "ENTITY: metric"), the worker process, start and end in seconds from ``origin`` (default:
+    the run's first start), its CPU seconds."""
+    tasks = sorted((t for r in results for t in r.tasks), key=lambda t: (t.started, t.key))
+    if origin is None:
+        origin = min((t.started for t in tasks), default=0.0)
+    return [
+        {
+            "key": t.key,
+            "metric": t.metric,
+            "worker": t.worker,
+            "start": round(t.started - origin, 4),
+            "end": round(t.finished - origin, 4),
+            "cpu_s": round(t.cpu_seconds, 4),
+        }
+        for t in tasks
+    ]
+
+
+def same_forecast(a: MetricResult, b: MetricResult, tolerance: float = 1e-9) -> bool:
+    """Whether two results ship the same forecast: both failed, or the same model and every
+    number of the forecast and of both its bands within ``tolerance`` of its scale."""
+    if (a.selection is None) or (b.selection is None):
+        return (a.selection is None) and (b.selection is None)
+    left, right = a.selection, b.selection
+    if left.best != right.best or list(left.dates) != list(right.dates):
+        return False
+    pairs = [(left.forecast.mean, right.forecast.mean)]
+    for level, (lo, hi) in left.forecast.bands.items():
+        if level not in right.forecast.bands:
+            return False
+        pairs += [(lo, right.forecast.bands[level][0]), (hi, right.forecast.bands[level][1])]
+    return all(
+        x.shape == y.shape
+        and bool(np.allclose(x, y, rtol=0, atol=tolerance * max(1.0, float(np.abs(x).max()))))
+        for x, y in pairs
+    )
+
+
+def _logged(result: MetricResult) -> MetricResult:
+    model = result.selection.best_name if result.selection else None
+    logger.bind(
+        event="job",
+        metric=result.metric,
+        entity=result.entity,
+        outcome=result.status,
+        seconds=round(result.seconds, 4),
+        cpu_seconds=round(result.cpu_seconds, 4),
+        tasks=len(result.tasks),
+        model=model,
+        pid=result.worker,
+        reason=result.reason,
+    ).log(
+        "INFO" if result.status == "ok" else "WARNING",
+        f"{result.key}: {result.status}, {len(result.tasks)} tasks, "
+        f"{result.cpu_seconds:.2f} s CPU"
+        + (f" ({result.reason})" if result.reason else f", {model}"),
+    )
+    return result
 
 
 @contextmanager
@@ -177,32 +229,6 @@ def _one_blas_thread_here(executor: Executor | None) -> Iterator[None]:
     _import_model_libraries()
     with threadpool_limits(1):
         yield
-
-
-def _log(result: MetricResult) -> None:
-    model = result.selection.best_name if result.selection else None
-    logger.bind(
-        event="job",
-        metric=result.metric,
-        outcome=result.status,
-        seconds=round(result.seconds, 4),
-        model=model,
-        pid=result.worker,
-        reason=result.reason,
-    ).log(
-        "INFO" if result.status == "ok" else "WARNING",
-        f"{result.metric}: {result.status} in {result.seconds:.2f} s"
-        + (f" ({result.reason})" if result.reason else f", {model}"),
-    )
-
-
-def _as_result(outcome: TaskOutcome) -> MetricResult:
-    if outcome.ok and isinstance(outcome.value, MetricResult):
-        return outcome.value
-    reason = outcome.reason or f"the worker returned {type(outcome.value).__name__}"
-    return MetricResult(
-        outcome.key, "failed", reason, None, outcome.started, outcome.finished, outcome.worker
-    )
 
 
 def worker_init() -> None:
@@ -235,17 +261,18 @@ def _warm_up() -> None:
 
 
 def worker_start() -> None:
-    """A pool worker's set-up before its first job: ``worker_init``, then one warm-up fit."""
+    """A pool worker's set-up before its first task: ``worker_init``, then one warm-up fit."""
     worker_init()
     _warm_up()
 
 
 def make_worker_pool(workers: int, *, warm: bool = True, wait_ready: bool = True) -> WorkerPool:
     """The engine's process pool: forkserver children that preload the engine, one BLAS thread
-    each, the model libraries imported and (``warm``) one fit done before the first job."""
+    each, the model libraries imported and (``warm``) one fit done before the first task."""
     return WorkerPool(
         workers,
         initializer=worker_start if warm else worker_init,
         preload=("forecasting.runner",),
         wait_ready=wait_ready,
     )
+

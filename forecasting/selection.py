@@ -1,32 +1,26 @@
-"""One metric's forecast: backtest every family, then combine (shipped) or choose by backtest.
+"""A series' forecast: backtest every family, then combine (shipped) or choose by backtest.
 
-``select_and_forecast`` runs the pieces of ``backtest.py`` in this process (every family on
-every fold, and once on all the data) and hands their outputs to ``assemble``, which fits
-nothing: it scores, combines or chooses, and calibrates. A scheduler may run the same fits as
-separate tasks anywhere and call ``assemble`` on what comes back.
+``select_and_forecast`` runs a series' fit pieces (``fits.py``) in this process and hands their
+outputs to ``assemble``, which fits nothing: it scores, combines or chooses, and calibrates,
+with both bands (80% and 95%) everywhere so that the level shown is a choice of display. The
+runner runs the same pieces as separate tasks anywhere and assembles what comes back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypedDict
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
 
-from .backtest import BacktestPlan, FitOutput, fit_final, fit_fold, plan_backtest
-from .combine import (
-    SHIPPED,
-    Combined,
-    CombineSettings,
-    as_forecast,
-    combine_outputs,
-    ok_families,
-    score_paths,
-)
+from .backtest import BacktestPlan, FitOutput, plan_backtest
+from .combine import SHIPPED, CombineSettings, as_forecast, combine_outputs, ok_families
 from .errors import ModelError
-from .models import FAMILY_LABELS, SEASON, Forecast, build_candidates
+from .fits import run_pieces_here
+from .models import FAMILY_LABELS, SEASON, Forecast
+from .scores import FoldScores, score_folds, score_paths
 
 __all__ = [
     "CHART_LEVELS",
@@ -37,8 +31,9 @@ __all__ = [
     "Selection",
     "assemble",
     "plan_backtest",
+    "prepare_series",
     "run_fits",
-    "score_folds",
+    "scored_candidate",
     "select_and_forecast",
 ]
 
@@ -48,13 +43,22 @@ CHART_LEVELS: Final = (80, 95)
 
 @dataclass(frozen=True)
 class FoldForecast:
-    """One backtest fold of one candidate: what it predicted from the origin, and what happened."""
+    """One backtest fold of one candidate: what it predicted from the origin, with its 80% and
+    95% bands; ``lower``/``upper`` read the band at ``level`` (the report's chosen level)."""
 
     origin: int
     start: pd.Timestamp
     predicted: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
+    bands: dict[int, tuple[np.ndarray, np.ndarray]]
+    level: int = 95
+
+    @property
+    def lower(self) -> np.ndarray:
+        return self.bands[self.level][0]
+
+    @property
+    def upper(self) -> np.ndarray:
+        return self.bands[self.level][1]
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,10 @@ class CandidateScore:
     mase: float | None = None
     smape: float | None = None
     rmse: float | None = None
-    coverage: float | None = None
+    coverage: float | None = None  # of the band at the selection's level
     seconds: float = 0.0
+    coverage_80: float | None = None
+    coverage_95: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,48 +94,20 @@ class Selection:
     coverage: dict[int, float] = field(default_factory=dict)  # shipped bands, in the backtest
     weights: dict[str, float] = field(default_factory=dict)
     seasonal: bool = False  # the final fits learned a yearly season
-    level: int = 95  # the level of the folds' bands
-
-
-class FoldScores(TypedDict):
-    mase: float
-    smape: float
-    rmse: float
-    coverage: float
-
-
-def score_folds(y: np.ndarray, folds: list[FoldForecast]) -> FoldScores:
-    """MASE (mean over folds), sMAPE in % (M4 convention), pooled RMSE, interval coverage."""
-    smapes: list[float] = []
-    errors: list[float] = []
-    inside: list[bool] = []
-    for fold in folds:
-        actual = y[fold.origin : fold.origin + len(fold.predicted)]
-        error = actual - fold.predicted
-        denom = np.abs(actual) + np.abs(fold.predicted)
-        smapes.extend(np.where(denom > 0, 200 * np.abs(error) / np.where(denom > 0, denom, 1), 0))
-        errors.extend(error)
-        inside.extend((actual >= fold.lower) & (actual <= fold.upper))
-    mase = score_paths(y, [f.origin for f in folds], [f.predicted for f in folds])
-    return FoldScores(
-        mase=mase,
-        smape=float(np.mean(smapes)),
-        rmse=float(np.sqrt(np.mean(np.square(errors)))),
-        coverage=float(np.mean(inside)),
-    )
+    level: int = 95  # the level the report shows (both bands are everywhere)
 
 
 def run_fits(
     series: pd.Series, plan: BacktestPlan, families: Sequence[str] | None = None
 ) -> tuple[dict[str, list[FitOutput]], dict[str, FitOutput]]:
-    """Every family on every fold and on all the data, in this process, one after another."""
-    chosen = families or list(build_candidates(True, plan.origins[0]))
-    folds = {f: [fit_fold(f, series, origin) for origin in plan.origins] for f in chosen}
-    finals = {f: fit_final(f, series) for f in chosen}
-    return folds, finals
+    """Every family's backtest and final fit, in this process, one piece after another."""
+    return run_pieces_here(series, plan, families)
 
 
-def _prepare(series: pd.Series, notes: list[str]) -> pd.Series:
+def prepare_series(series: pd.Series) -> tuple[pd.Series, list[str]]:
+    """The series as the models see it: floats, from its first value on, interior gaps (a ratio
+    whose denominator was zero) interpolated and said."""
+    notes: list[str] = []
     series = series.astype("float64")
     first = series.first_valid_index()
     series = series.loc[first:] if first is not None else series
@@ -139,7 +117,10 @@ def _prepare(series: pd.Series, notes: list[str]) -> pd.Series:
             "were interpolated."
         )
         series = series.interpolate(limit_direction="both")
-    return series
+    return series, notes
+
+
+FOLD_NAMES: Final = ("a year", "8 months", "4 months")
 
 
 def _plan_notes(series: pd.Series, plan: BacktestPlan) -> list[str]:
@@ -161,15 +142,11 @@ def _plan_notes(series: pd.Series, plan: BacktestPlan) -> list[str]:
     return notes
 
 
-FOLD_NAMES: Final = ("a year", "8 months", "4 months")
-
-
 def select_and_forecast(
     series: pd.Series, horizon: int, level: int, method: Method = "combination"
 ) -> Selection:
     """Backtest every family on ``series``, then combine (or choose), calibrate and forecast."""
-    notes: list[str] = []
-    series = _prepare(series, notes)
+    series, notes = prepare_series(series)
     plan = plan_backtest(len(series), horizon)
     folds, finals = run_fits(series, plan)
     return assemble(series, plan, folds, finals, horizon, level, method, notes=notes)
@@ -188,7 +165,6 @@ def assemble(
 ) -> Selection:
     """Score every family, combine (or choose the best by backtest), calibrate; fits nothing."""
     y = series.to_numpy(dtype="float64")
-    all_notes = [*notes, *_plan_notes(series, plan)]
     ok = ok_families(folds, finals)
     if not ok:
         reasons = "; ".join(
@@ -200,47 +176,104 @@ def assemble(
     at_horizon = {f: score_paths(y, plan.origins, [o.mean for o in folds[f]], horizon) for f in ok}
     best_single = min(ok, key=lambda f: (at_horizon[f], f))
     members = [f for f in settings.members if f in ok] if method == "combination" else []
+    all_notes = [*notes, *_plan_notes(series, plan)]
     if method == "combination" and not members:
         all_notes.append(
             "No combination member could be fitted; the best model by backtest is used."
         )
-    shipped = members or [best_single]
-    final, fold_paths, weights = combine_outputs(y, plan, folds, finals, shipped, settings)
+    final, fold_paths, weights = combine_outputs(
+        y, plan, folds, finals, members or [best_single], settings
+    )
     family = "combination" if members else best_single
     name = _combination_name(weights) if members else _name(best_single, folds, finals)
-    seconds = {f: sum(o.seconds for o in folds[f]) + _final_seconds(f, finals) for f in folds}
-    fold_forecasts = _fold_forecasts(series, plan, folds, ok, horizon, level)
+    fold_forecasts = _fold_forecasts(series, folds, ok, horizon, level)
     fold_forecasts[family] = [
-        FoldForecast(o, series.index[o], *_head(c, horizon, level))
+        _fold(series, o, c.mean, c.bands, horizon, level)
         for o, c in zip(plan.origins, fold_paths, strict=True)
     ]
-    scores = _scores(y, folds, finals, fold_forecasts, seconds)
+    seconds = {f: sum(o.seconds for o in folds[f]) + _final_seconds(f, finals) for f in folds}
+    scores = _scores(y, folds, finals, fold_forecasts, seconds, level)
+    shipped = score_folds(y, fold_forecasts[family])
     if members:
-        scores.append(CandidateScore(family, name, "ok", **score_folds(y, fold_forecasts[family])))
-    coverage = _coverage(y, plan, fold_paths, horizon)
-    dates = pd.date_range(series.index[-1] + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
+        scores.append(scored_candidate(family, name, shipped, 0.0, level))
     return Selection(
         best=family,
         best_name=name,
         scores=scores,
         forecast=as_forecast(final, horizon),
-        dates=dates,
+        dates=_dates_after(series, horizon),
         folds=fold_forecasts,
         plan=plan,
         notes=all_notes,
         family_seconds=seconds,
         method=method,
         best_single=best_single,
-        coverage=coverage,
+        coverage={80: shipped["coverage_80"], 95: shipped["coverage_95"]},
         weights=weights,
         seasonal=len(series) >= 2 * SEASON,
         level=level,
     )
 
 
-def _head(c: Combined, horizon: int, level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lower, upper = c.bands[level]
-    return c.mean[:horizon], lower[:horizon], upper[:horizon]
+def _dates_after(series: pd.Series, horizon: int) -> pd.DatetimeIndex:
+    return pd.date_range(series.index[-1] + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
+
+
+def _fold(
+    series: pd.Series,
+    origin: int,
+    mean: np.ndarray,
+    bands: Mapping[int, tuple[np.ndarray, np.ndarray]],
+    horizon: int,
+    level: int,
+) -> FoldForecast:
+    """A fold cut to the horizon's months, with both bands."""
+    cut = {lv: (lo[:horizon], hi[:horizon]) for lv, (lo, hi) in bands.items() if lv in CHART_LEVELS}
+    return FoldForecast(origin, series.index[origin], mean[:horizon], cut, level)
+
+
+def _fold_forecasts(
+    series: pd.Series,
+    folds: Mapping[str, Sequence[FitOutput]],
+    ok: Sequence[str],
+    horizon: int,
+    level: int,
+) -> dict[str, list[FoldForecast]]:
+    """Each single family's folds cut to the horizon, with its own (uncalibrated) bands."""
+    return {
+        f: [_fold(series, o.origin, o.mean, o.bands, horizon, level) for o in folds[f]] for f in ok
+    }
+
+
+def scored_candidate(
+    family: str, name: str, scores: FoldScores, seconds: float, level: int
+) -> CandidateScore:
+    """A candidate that was scored; ``coverage`` is its band's at the shown level."""
+    return CandidateScore(
+        family, name, "ok",
+        mase=scores["mase"], smape=scores["smape"], rmse=scores["rmse"],
+        coverage=scores["coverage_95" if level == 95 else "coverage_80"],
+        seconds=seconds, coverage_80=scores["coverage_80"], coverage_95=scores["coverage_95"],
+    )
+
+
+def _scores(
+    y: np.ndarray,
+    folds: Mapping[str, Sequence[FitOutput]],
+    finals: Mapping[str, FitOutput],
+    fold_forecasts: Mapping[str, list[FoldForecast]],
+    seconds: Mapping[str, float],
+    level: int,
+) -> list[CandidateScore]:
+    """Every candidate's backtest scores, or why it failed, in the candidates' order."""
+    return [
+        scored_candidate(family, _name(family, folds, finals),
+                         score_folds(y, fold_forecasts[family]), seconds[family], level)
+        if family in fold_forecasts
+        else CandidateScore(family, _name(family, folds, finals), "failed",
+                            _reason(family, folds, finals), seconds=seconds[family])
+        for family in folds
+    ]
 
 
 def _name(
@@ -270,72 +303,3 @@ def _combination_name(weights: Mapping[str, float]) -> str:
         if len(weights) > 1
         else (f"Combination: {FAMILY_LABELS.get(next(iter(weights)), 'one model')} alone")
     )
-
-
-def _fold_forecasts(
-    series: pd.Series,
-    plan: BacktestPlan,
-    folds: Mapping[str, Sequence[FitOutput]],
-    ok: Sequence[str],
-    horizon: int,
-    level: int,
-) -> dict[str, list[FoldForecast]]:
-    """Each single family's folds cut to the horizon, with its own (uncalibrated) band."""
-    return {
-        f: [
-            FoldForecast(
-                o.origin,
-                series.index[o.origin],
-                o.mean[:horizon],
-                o.bands[level][0][:horizon],
-                o.bands[level][1][:horizon],
-            )
-            for o in folds[f]
-        ]
-        for f in ok
-    }
-
-
-def _scores(
-    y: np.ndarray,
-    folds: Mapping[str, Sequence[FitOutput]],
-    finals: Mapping[str, FitOutput],
-    fold_forecasts: Mapping[str, list[FoldForecast]],
-    seconds: Mapping[str, float],
-) -> list[CandidateScore]:
-    scores = []
-    for family in folds:
-        name = _name(family, folds, finals)
-        if family in fold_forecasts:
-            scores.append(
-                CandidateScore(
-                    family,
-                    name,
-                    "ok",
-                    seconds=seconds[family],
-                    **score_folds(y, fold_forecasts[family]),
-                )
-            )
-        else:
-            scores.append(
-                CandidateScore(
-                    family, name, "failed", _reason(family, folds, finals), seconds=seconds[family]
-                )
-            )
-    return scores
-
-
-def _coverage(
-    y: np.ndarray, plan: BacktestPlan, paths: Sequence[Combined], horizon: int
-) -> dict[int, float]:
-    """How often the shipped bands held the actual month in the backtest, per level."""
-    out = {}
-    for level in CHART_LEVELS:
-        inside: list[bool] = []
-        for origin, path in zip(plan.origins, paths, strict=True):
-            lower, upper = path.bands[level]
-            k = min(horizon, len(path.mean))
-            actual = y[origin : origin + k]
-            inside.extend((actual >= lower[:k]) & (actual <= upper[:k]))
-        out[level] = float(np.mean(inside))
-    return out

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 __all__ = [
+    "DASK_SCHEDULER_ENV",
     "DEFAULT_HORIZON",
     "DEFAULT_LEVEL",
     "DEFAULT_TIME_LIMIT",
@@ -27,11 +28,11 @@ __all__ = [
 ]
 
 Mode = Literal["finance_guardian", "financial_storyteller"]
-ExecutorKind = Literal["sequential", "threads", "processes"]
+ExecutorKind = Literal["sequential", "threads", "processes", "dask"]
 Level = Literal[80, 95]
 
 MODES: Final[tuple[Mode, ...]] = ("finance_guardian", "financial_storyteller")
-EXECUTOR_KINDS: Final[tuple[ExecutorKind, ...]] = ("processes", "sequential", "threads")
+EXECUTOR_KINDS: Final[tuple[ExecutorKind, ...]] = ("processes", "sequential", "threads", "dask")
 LEVELS: Final[tuple[Level, ...]] = (80, 95)
 DEFAULT_HORIZON: Final = 3
 DEFAULT_LEVEL: Final[Level] = 95
@@ -44,6 +45,8 @@ values overflow to infinity."""
 DEFAULT_TIME_LIMIT: Final = 60.0
 MAX_TIME_LIMIT: Final = 3600.0
 POOL_WORKERS_ENV: Final = "FORECAST_POOL_WORKERS"
+DASK_SCHEDULER_ENV: Final = "FORECAST_DASK_SCHEDULER"
+"""A Dask scheduler's address the dashboard offers by default (``tcp://host:8786``)."""
 _MAX_POOL_WORKERS: Final = 16
 
 # The 14 forecasts, in the order the report and the dashboard show them.
@@ -75,7 +78,8 @@ class RunSettings:
     executor: ExecutorKind = "processes"
     workers: int = 2
     time_limit: float = DEFAULT_TIME_LIMIT
-    # A Dask scheduler's address (tcp://host:8786): the jobs run on that cluster instead.
+    # A Dask scheduler's address (tcp://host:8786): the jobs run on that cluster instead. With
+    # executor "dask" and no address, a local cluster is started for the run.
     dask_scheduler: str | None = None
 
     def __post_init__(self) -> None:

@@ -1,16 +1,20 @@
 """Generic tasks over any ``concurrent.futures.Executor``: longest first, time limits, retries.
 
-A task is a picklable module-level function with its arguments, a key, an expected cost and a
-time limit; a metric's forecast is one use of it (``runner.run_jobs``), a candidate fit or a
-backtest fold can be another. ``run_tasks`` yields one outcome per task, in the order they
-finish, and never raises for a task's sake:
+A task is a picklable module-level function with its arguments, a key, a group, an expected cost
+and a time limit; a metric's fits and its combination are tasks of one group (``runner``).
+``run_tasks`` yields one outcome per task, in the order they finish, and never raises for a
+task's sake:
 
 - longest expected first, with at most ``max_in_flight`` of this run's tasks submitted at once
   (a shared pool serves several callers fairly; one in flight runs them one after another);
-- a task whose worker died is retried once, alone, after the others; a second death fails it;
+  ``follow_up(outcome)`` may add tasks as outcomes arrive (a metric's combination once its fits
+  are in): they go to the front of the queue, since each one finishes a result;
+- a task whose worker died is retried once, alone, after the others, and so are the unstarted
+  tasks of its group; a second death fails it;
 - a task past its time limit fails. On a ``WorkerPool`` the pool kills and replaces the worker;
   on other executors the runner stops waiting and cancels it (a running thread or Dask task
-  cannot be stopped from outside, so it finishes unobserved).
+  cannot be stopped from outside, so it finishes unobserved);
+- once a task of a group has failed, the group's tasks not yet started are skipped.
 """
 
 from __future__ import annotations
@@ -31,18 +35,25 @@ from .settings import DEFAULT_TIME_LIMIT
 
 __all__ = ["DEFAULT_TIME_LIMIT", "Task", "TaskOutcome", "run_tasks"]
 
-Outcome = Literal["ok", "error", "timeout", "died", "unavailable"]
+Outcome = Literal["ok", "error", "timeout", "died", "unavailable", "skipped"]
+FollowUp = Callable[["TaskOutcome"], Iterable["Task"]]
 
 
 @dataclass(frozen=True)
 class Task:
-    """``fn(*args)`` to run somewhere; ``cost`` is its expected seconds (longest go first)."""
+    """``fn(*args)`` to run somewhere; ``cost`` is its expected seconds (longest go first).
+    Tasks of one ``group`` (by default each task is its own) succeed or fail together."""
 
     key: str
     fn: Callable[..., Any]
     args: tuple[Any, ...] = ()
     cost: float = 1.0
     time_limit: float | None = DEFAULT_TIME_LIMIT
+    group: str = ""
+
+    @property
+    def team(self) -> str:
+        return self.group or self.key
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class TaskOutcome:
     finished: float = 0.0
     worker: int = 0
     attempts: int = 1
+    group: str = ""
 
     @property
     def ok(self) -> bool:
@@ -72,17 +84,32 @@ class _Flight:
 
 
 def run_tasks(
-    tasks: Iterable[Task], executor: Executor | None = None, *, max_in_flight: int | None = None
+    tasks: Iterable[Task],
+    executor: Executor | None = None,
+    *,
+    max_in_flight: int | None = None,
+    follow_up: FollowUp | None = None,
 ) -> Iterator[TaskOutcome]:
     """Yield one outcome per task as each finishes; without an executor, here, one by one
     (no time limit can be enforced in this process)."""
     ordered = sorted(tasks, key=lambda task: -task.cost)
     if executor is None:
-        for task in ordered:
-            yield _here(task)
+        yield from _run_here(deque(ordered), follow_up)
         return
     cap = max(1, max_in_flight or len(ordered) or 1)
-    yield from _Run(executor, cap).run(ordered)
+    yield from _Run(executor, cap, follow_up).run(ordered)
+
+
+def _run_here(pending: deque[Task], follow_up: FollowUp | None) -> Iterator[TaskOutcome]:
+    failed: set[str] = set()
+    while pending:
+        task = pending.popleft()
+        outcome = _skipped(task, 1) if task.team in failed else _here(task)
+        if not outcome.ok:
+            failed.add(task.team)
+        yield outcome
+        if follow_up is not None:
+            pending.extendleft(reversed(list(follow_up(outcome))))
 
 
 def _here(task: Task) -> TaskOutcome:
@@ -90,49 +117,99 @@ def _here(task: Task) -> TaskOutcome:
     try:
         value = task.fn(*task.args)
     except Exception as exc:  # one task failing never fails the batch
-        return TaskOutcome(task.key, "error", None, first_line(exc), started, time.time())
-    return TaskOutcome(task.key, "ok", value, "", started, time.time(), os.getpid())
+        return TaskOutcome(
+            task.key, "error", None, first_line(exc), started, time.time(), group=task.group
+        )
+    return TaskOutcome(
+        task.key, "ok", value, "", started, time.time(), os.getpid(), group=task.group
+    )
+
+
+def _skipped(task: Task, attempt: int) -> TaskOutcome:
+    now = time.time()
+    reason = "not run: another part of the same job failed"
+    return TaskOutcome(task.key, "skipped", None, reason, now, now, 0, attempt, task.group)
 
 
 class _Run:
     """One call of ``run_tasks`` over an executor."""
 
-    def __init__(self, executor: Executor, cap: int) -> None:
+    def __init__(self, executor: Executor, cap: int, follow_up: FollowUp | None) -> None:
         self.executor = executor
         self.cap = cap
+        self.follow_up = follow_up
         self.flights: dict[Future[Any], _Flight] = {}
+        self.failed: set[str] = set()  # groups with a failed task: the rest is skipped
+        self.suspect: dict[str, list[Task]] = {}  # groups whose worker died, to retry alone
 
     def run(self, ordered: list[Task]) -> Iterator[TaskOutcome]:
-        retries: list[Task] = []
         try:
-            yield from self._drain(deque(ordered), retries, attempt=1, cap=self.cap)
-            for task in retries:  # alone: if it kills its worker again, it takes nobody with it
-                yield from self._drain(deque([task]), [], attempt=2, cap=1)
+            yield from self._drain(deque(ordered), attempt=1, cap=self.cap)
+            while self.suspect:  # alone: if it kills its worker again, it takes nobody with it
+                group, tasks = next(iter(self.suspect.items()))
+                del self.suspect[group]
+                yield from self._drain(deque(tasks), attempt=2, cap=1)
         finally:  # a caller that stops early (a page rerun) frees the pool of its queued tasks
             for future in self.flights:
                 future.cancel()
 
-    def _drain(
-        self, pending: deque[Task], retries: list[Task], attempt: int, cap: int
-    ) -> Iterator[TaskOutcome]:
+    def _drain(self, pending: deque[Task], attempt: int, cap: int) -> Iterator[TaskOutcome]:
         while pending or self.flights:
             while pending and len(self.flights) < cap:
-                failed = self._submit(pending.popleft(), attempt)
-                if failed is not None:
-                    yield failed
+                task = pending.popleft()
+                if task.team in self.failed:
+                    yield _skipped(task, attempt)
+                elif attempt == 1 and task.team in self.suspect:
+                    self.suspect[task.team].append(task)  # waits for its group's retry
+                else:
+                    failed = self._submit(task, attempt)
+                    if failed is not None:
+                        yield failed
+                        yield from self._fail(task.team)
             if not self.flights:
                 continue
             done, _ = wait_futures(self.flights, self._timeout(), FIRST_COMPLETED)
             for future in done:
-                flight = self.flights.pop(future)
-                outcome = _outcome(future, flight)
-                if outcome.outcome == "died" and attempt == 1:
-                    retries.append(flight.task)
-                    _log(outcome, "retried alone after the others")
-                else:
-                    _log(outcome)
-                    yield outcome
-            yield from self._expire()
+                if future in self.flights:  # not cancelled by a failure just handled
+                    yield from self._finish(self.flights.pop(future), future, pending, attempt)
+            for outcome in self._expire():
+                yield outcome
+                yield from self._fail(outcome.group or outcome.key)
+
+    def _fail(self, team: str) -> Iterator[TaskOutcome]:
+        """A group failed: its tasks still queued on the executor are cancelled and skipped (a
+        running one finishes; its outcome comes as usual)."""
+        self.failed.add(team)
+        for future, flight in list(self.flights.items()):
+            if flight.task.team == team and future.cancel():
+                del self.flights[future]
+                yield _skipped(flight.task, flight.attempt)
+
+    def _finish(
+        self, flight: _Flight, future: Future[Any], pending: deque[Task], attempt: int
+    ) -> Iterator[TaskOutcome]:
+        outcome = _outcome(future, flight)
+        if outcome.outcome == "died" and attempt == 1:
+            team = flight.task.team
+            waiting = self.suspect.setdefault(team, [])
+            waiting.insert(0, flight.task)
+            for queued, other in list(self.flights.items()):  # not started yet: wait with it
+                if other.task.team == team and queued.cancel():
+                    del self.flights[queued]
+                    waiting.append(other.task)
+            _log(outcome, "retried alone after the others")
+            return
+        _log(outcome)
+        yield outcome
+        if not outcome.ok:
+            yield from self._fail(flight.task.team)
+            return
+        if self.follow_up is not None:
+            added = list(self.follow_up(outcome))
+            if attempt == 1:
+                pending.extendleft(reversed(added))
+            else:  # a retried group finishes alone, its follow-ups included
+                pending.extend(added)
 
     def _submit(self, task: Task, attempt: int) -> TaskOutcome | None:
         now = time.time()
@@ -157,7 +234,7 @@ class _Run:
         else:
             self.flights[future] = _Flight(task, attempt, now, deadline)
             return None
-        outcome = TaskOutcome(task.key, kind, None, reason, now, now, 0, attempt)
+        outcome = TaskOutcome(task.key, kind, None, reason, now, now, 0, attempt, task.group)
         _log(outcome)
         return outcome
 
@@ -182,6 +259,7 @@ class _Run:
                 time.time(),
                 0,
                 flight.attempt,
+                flight.task.group,
             )
             _log(outcome)
             yield outcome
@@ -191,7 +269,9 @@ def _outcome(future: Future[Any], flight: _Flight) -> TaskOutcome:
     task, started, attempt = flight.task, flight.submitted, flight.attempt
 
     def failed(kind: Outcome, reason: str, worker: int = 0) -> TaskOutcome:
-        return TaskOutcome(task.key, kind, None, reason, started, time.time(), worker, attempt)
+        return TaskOutcome(
+            task.key, kind, None, reason, started, time.time(), worker, attempt, task.group
+        )
 
     try:
         value = future.result()
@@ -213,7 +293,9 @@ def _outcome(future: Future[Any], flight: _Flight) -> TaskOutcome:
     except Exception as exc:  # the task's own error, or e.g. a Dask worker lost
         return failed("error", first_line(exc, with_type=True))
     worker = int(getattr(value, "worker", 0) or 0)
-    return TaskOutcome(task.key, "ok", value, "", started, time.time(), worker, attempt)
+    return TaskOutcome(
+        task.key, "ok", value, "", started, time.time(), worker, attempt, task.group
+    )
 
 
 def _died_reason(attempt: int, exitcode: int | None) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from paths import SEED_DIR
+from paths import DATA, REPO, SEED_DIR
 from threadpoolctl import threadpool_limits
 
 from forecasting import (
@@ -27,8 +27,6 @@ from forecasting import (
     prepare,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
 SAMPLE_NAME = "sample_financial_data.csv"
 
 
@@ -55,10 +53,7 @@ def single_blas_thread() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def seed_dir() -> Path:
-    """The replaced system's own sample inputs; skip when this checkout has no shared/ beside it."""
-    if not (SEED_DIR / SAMPLE_NAME).is_file():
-        pytest.skip(f"seed-system fixtures not found at {SEED_DIR} "
-                    "(the shared/ folder must sit beside the repo)")
+    """The replaced system's own sample inputs (tests/data/seed-system)."""
     return SEED_DIR
 
 
@@ -70,11 +65,8 @@ def sample_csv_bytes(seed_dir: Path) -> bytes:
 
 @pytest.fixture(scope="session")
 def company_csv() -> Path:
-    """The generated 60-month company export shipped in the repo."""
-    path = REPO / "sample_data" / "company_financials.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} is missing: run `make sample`")
-    return path
+    """The generated 60-month company export shipped in the repo (``make sample`` rebuilds it)."""
+    return REPO / "sample_data" / "company_financials.csv"
 
 
 @pytest.fixture

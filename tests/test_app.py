@@ -334,7 +334,7 @@ def test_json_offered_right_after_compare_includes_the_comparison(compared: Comp
     assert comparison is not None
     assert comparison["identical"] is True
     assert comparison["jobs"] == 14 and comparison["workers"] == 2
-    assert sorted(row["metric"] for row in comparison["timeline"]) == sorted(METRICS)
+    assert {row["metric"] for row in comparison["timeline"]} == set(METRICS)
 
 
 def test_comparison_runs_in_the_servers_worker_pool_not_in_the_server(
@@ -365,7 +365,7 @@ def test_sequential_choice_and_time_limit_run_on_the_servers_one_pool(data_dir: 
     one job at a time in one of the server pool's warm workers, under the sidebar's limit."""
     at = fresh_app()
     pool_workers = {row["worker"] for row in
-                    download_report(at)["full_analysis_report"]["timing"]["per_metric"]}
+                    download_report(at)["full_analysis_report"]["timing"]["tasks"]}
     runs: list[dict[str, Any]] = []
     logger.enable("forecasting")
     sink = logger.add(lambda m: runs.append(dict(m.record["extra"]))
@@ -379,7 +379,7 @@ def test_sequential_choice_and_time_limit_run_on_the_servers_one_pool(data_dir: 
     assert_clean(at)
     timing = download_report(at)["full_analysis_report"]["timing"]
     assert timing["executor"] == "sequential"
-    ran_on = {row["worker"] for row in timing["per_metric"]}
+    ran_on = {row["worker"] for row in timing["tasks"]}
     assert len(ran_on) == 1 and ran_on <= pool_workers, (ran_on, pool_workers)
     assert [(r["executor"], r["workers"], r["time_limit"]) for r in runs] == \
         [("sequential", 1, 45.0)]

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH_KEYS = {"jobs", "workers", "cpu_count", "sequential_s", "parallel_s", "speedup",
               "efficiency", "pool_start_s", "serial_s", "identical", "per_metric", "timeline",
               "cpus_available", "sequential_cpu_s", "parallel_cpu_s", "sequential_cpus",
-              "parallel_cpus", "load_before", "load_after", "verdict", "headline"}
+              "parallel_cpus", "load_before", "load_after", "verdict", "headline", "tasks",
+              "task_seconds"}
 
 
 @pytest.fixture(scope="module")
@@ -105,10 +106,14 @@ def test_a_cpu_burner_beside_the_comparison_is_reported_as_a_busy_machine(
     assert result["identical"] is True
 
 
-def test_bench_timeline_runs_each_job_once_and_never_two_at_once_on_a_worker(
+def test_bench_timeline_runs_each_task_once_and_never_two_at_once_on_a_worker(
         bench: dict[str, Any]) -> None:
     timeline = bench["timeline"]
-    assert sorted(row["metric"] for row in timeline) == sorted(METRICS)
+    assert {row["metric"] for row in timeline} == set(METRICS)
+    keys = [row["key"] for row in timeline]
+    assert len(keys) == len(set(keys)) == bench["tasks"], "a task ran twice or went missing"
+    # Finer than a metric: each series' fits are several tasks, so 2 workers share a metric.
+    assert bench["tasks"] > len(METRICS)
     lanes: dict[int, list[tuple[float, float, str]]] = defaultdict(list)
     for row in timeline:
         assert 0 <= row["start"] <= row["end"], row
@@ -125,6 +130,26 @@ def on_dask_workers(address: str) -> list[int]:
     distributed = pytest.importorskip("distributed")
     with distributed.Client(address, timeout=30) as client:
         return sorted(client.run(os.getpid).values())
+
+
+def test_bench_projects_its_measured_tasks_to_64_workers(bench: dict[str, Any]) -> None:
+    points = bench["projection"]
+    assert [p["workers"] for p in points] == list(range(1, 65))
+    assert {p["workers"] for p in points if p["measured"]} == {1, 2}
+    for point in points:
+        assert set(point) >= {"workers", "wall_s", "speedup", "measured"}
+        assert point["wall_s"] > bench["serial_s"], "the serial part is paid on any number"
+    one, two = points[0], points[1]
+    assert one["speedup"] == 1
+    # The measured points carry what was measured on this machine: serial part + each run.
+    assert one["measured_wall_s"] == pytest.approx(bench["serial_s"] + bench["sequential_s"],
+                                                   abs=1e-3)
+    assert two["measured_wall_s"] == pytest.approx(bench["serial_s"] + bench["parallel_s"],
+                                                   abs=1e-3)
+    # No worker count finishes before the longest task does; more workers never cost time.
+    longest = max(bench["task_seconds"].values())
+    assert points[63]["wall_s"] >= bench["serial_s"] + longest
+    assert points[63]["wall_s"] <= points[1]["wall_s"] <= points[0]["wall_s"]
 
 
 # --- Dask ---------------------------------------------------------------------------------------

@@ -1,22 +1,24 @@
 """Metric jobs over executors: in-process, threads and the real worker pool give the same
-forecasts; a bad series, a dead worker or a stuck job never takes the other metrics down."""
+forecasts from many small tasks; a bad series, a dead worker or a stuck task never takes the
+other metrics down."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import pickle
 import subprocess
 import sys
 import threading
 import time
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from faults import StuckSeries, dies_on_delivery
 
 from forecasting import (
     ForecastJob,
@@ -30,7 +32,9 @@ from forecasting import (
     open_backend,
     run_jobs,
 )
-from forecasting.runner import run_job
+from forecasting.fits import plan_pieces
+from forecasting.runner import run_job, same_forecast, task_timeline
+from forecasting.selection import plan_backtest
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_blas_thread")]
 
@@ -56,15 +60,13 @@ def process_pool(worker_pool: WorkerPool) -> WorkerPool:
 
 def assert_same_forecast(a: MetricResult, b: MetricResult) -> None:
     assert a.status == b.status == "ok"
-    assert a.selection is not None and b.selection is not None
-    assert a.selection.best == b.selection.best
-    assert list(a.selection.dates) == list(b.selection.dates)
-    assert np.array_equal(a.selection.forecast.mean, b.selection.forecast.mean)
-    for level, (lower, upper) in a.selection.forecast.bands.items():
-        assert np.array_equal(lower, b.selection.forecast.bands[level][0])
-        assert np.array_equal(upper, b.selection.forecast.bands[level][1])
+    assert same_forecast(a, b, tolerance=0.0), a.metric
     assert [(s.family, s.mase) for s in a.selection.scores] == \
         [(s.family, s.mase) for s in b.selection.scores]
+
+
+def pieces_of(job: ForecastJob) -> int:
+    return len(plan_pieces(plan_backtest(len(job.series.dropna()), job.horizon)))
 
 
 def garbage_jobs() -> list[ForecastJob]:
@@ -73,22 +75,6 @@ def garbage_jobs() -> list[ForecastJob]:
         ForecastJob("all_missing", pd.Series(np.nan, index=index), 3, 95),
         ForecastJob("three_months", pd.Series([1.0, 2.0, 3.0], index=index[:3]), 3, 95),
     ]
-
-
-class DiesOnDelivery:
-    """A series whose pickle makes the receiving worker process exit at once, as a worker killed
-    by the OOM killer would. With ``times=1`` the second delivery is the real series."""
-
-    def __init__(self, series: pd.Series, times: int) -> None:
-        self.series = series
-        self.times = times
-        self.deliveries = 0
-
-    def __reduce_ex__(self, protocol: Any) -> Any:  # runs in this process, once per submission
-        self.deliveries += 1
-        if self.deliveries <= self.times:
-            return (os._exit, (1,))
-        return (pickle.loads, (pickle.dumps(self.series, protocol),))
 
 
 # --- the same numbers on every executor -----------------------------------------------------
@@ -121,10 +107,37 @@ def test_a_settings_run_on_the_pool_gives_the_sequential_forecasts_with_progress
     assert {thread for *_, thread in calls} == {threading.get_ident()}
     for metric in SUBSET:
         assert_same_forecast(analysis.results[metric], sequential[metric])
-    workers = {r.worker for r in analysis.results.values()}
-    assert len(workers) == 2, "four jobs, two idle workers: both take one at once"
-    assert os.getpid() not in workers
+    timeline = task_timeline(analysis.results.values())
+    # Two idle workers and two tasks allowed in flight: the pool hands the first two to both.
+    assert {row["worker"] for row in timeline[:2]} == set(process_pool.worker_states())
+    assert os.getpid() not in {row["worker"] for row in timeline}
     assert process_pool.usable, "a run on the server's pool leaves it open for the next"
+
+
+def test_a_report_spreads_over_many_more_tasks_than_metrics_and_growth_refits_nothing(
+        jobs, process_pool) -> None:
+    results = {r.metric: r for r in run_jobs(jobs, process_pool)}
+    timeline = task_timeline(results.values())
+    keys = [row["key"] for row in timeline]
+
+    assert len(keys) == len(set(keys)), "every task ran once"
+    fitted = {job.metric for job in jobs if job.derive is None}
+    assert len(keys) == sum(pieces_of(j) for j in jobs if j.metric in fitted) + len(jobs)
+    assert len(keys) > 4 * len(jobs)
+    # growth_rate is revenue's series: it runs its own combination and nothing else.
+    assert [t.key for t in results["growth_rate"].tasks] == ["growth_rate:combine"]
+    assert results["growth_rate"].family_seconds == {}
+    assert set(results["revenue"].family_seconds) == {s.family for s in
+                                                      results["revenue"].selection.scores
+                                                      if s.family != "combination"}
+    # A worker runs one task at a time: its bars never overlap.
+    lanes: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for row in timeline:
+        assert 0 <= row["start"] <= row["end"] and row["cpu_s"] >= 0
+        lanes[row["worker"]].append((row["start"], row["end"]))
+    for bars in lanes.values():
+        for (_, end), (start, _) in pairwise(sorted(bars)):
+            assert start >= end - 1e-3
 
 
 def test_garbage_series_fail_with_a_reason_while_the_others_succeed(jobs, process_pool) -> None:
@@ -134,39 +147,47 @@ def test_garbage_series_fail_with_a_reason_while_the_others_succeed(jobs, proces
     assert results[jobs[0].metric].status == "ok"
     assert results["all_missing"].status == "failed"
     assert results["all_missing"].reason.startswith("ModelError: every candidate model failed")
+    assert results["all_missing"].worker not in (0, os.getpid()), "its fits ran in a worker"
     assert results["three_months"].status == "failed"
     assert "3 months are too few to backtest a 3-month forecast" in results["three_months"].reason
+    assert results["three_months"].tasks == (), "nothing was fitted for it"
     for metric in ("all_missing", "three_months"):
         assert results[metric].selection is None
-        assert results[metric].worker not in (0, os.getpid())
 
 
 # --- a worker that dies or hangs ---------------------------------------------------------------
 
 
-def test_a_job_whose_worker_dies_once_is_retried_alone_and_gives_its_forecast(
+def test_a_series_whose_worker_dies_once_is_retried_alone_and_gives_its_forecast(
         jobs, sequential, process_pool) -> None:
     revenue = next(job for job in jobs if job.metric == "revenue")
-    killer = ForecastJob("revenue", DiesOnDelivery(revenue.series, times=1), 3, 95)
+    series, deliveries = dies_on_delivery(revenue.series, times=1)
     others = [job for job in jobs if job.metric in ("ar", "dso")]
-    results = list(run_jobs([killer, *others], process_pool))
+    results = list(run_jobs([dataclasses.replace(revenue, series=series), *others],
+                            process_pool, max_in_flight=2))
 
-    assert killer.series.deliveries == 2, "delivered once, died, delivered again"
-    assert [r.metric for r in results][-1] == "revenue", "retried after the others finished"
-    retry = results[-1]
-    assert retry.started >= max(r.finished for r in results[:-1]) - 0.05, "retried alone"
+    # Each of revenue's fit pieces and its combination delivered once, the one that died twice.
+    assert deliveries.count == pieces_of(revenue) + 1 + 1
+    assert [r.metric for r in results][-1] == "revenue", "finished after the others"
     by_metric = {r.metric: r for r in results}
+    others_done = max(by_metric[m].finished for m in ("ar", "dso"))
+    late = [t for t in by_metric["revenue"].tasks if t.started >= others_done - 0.05]
+    assert any(not t.key.endswith(":combine") for t in late), "its pieces ran after the others"
+    for before, after in pairwise(sorted(late, key=lambda t: t.started)):
+        assert after.started >= before.finished - 1e-3, "alone: one piece at a time"
     for metric in ("revenue", "ar", "dso"):
         assert_same_forecast(by_metric[metric], sequential[metric])
 
 
-def test_a_job_that_kills_every_worker_fails_with_worker_died_and_the_others_complete(
+def test_a_series_that_kills_every_worker_fails_with_worker_died_and_the_others_complete(
         jobs, sequential, process_pool) -> None:
-    killer = ForecastJob("revenue", DiesOnDelivery(jobs[0].series, times=99), 3, 95)
+    revenue = next(job for job in jobs if job.metric == "revenue")
+    series, deliveries = dies_on_delivery(revenue.series, times=99)
     others = [job for job in jobs if job.metric in ("ar", "dso")]
-    results = {r.metric: r for r in run_jobs([killer, *others], process_pool)}
+    results = {r.metric: r for r in run_jobs([dataclasses.replace(revenue, series=series),
+                                              *others], process_pool, max_in_flight=2)}
 
-    assert killer.series.deliveries == 2, "retried once, not forever"
+    assert deliveries.count <= 3, "retried once alone, then the rest of its pieces skipped"
     assert results["revenue"].status == "failed"
     assert results["revenue"].reason.startswith("worker died: the process computing it stopped "
                                                 "unexpectedly (exit code 1), also when retried")
@@ -176,16 +197,9 @@ def test_a_job_that_kills_every_worker_fails_with_worker_died_and_the_others_com
     assert process_pool.submit(os.getpid).result(60), "the pool still serves"
 
 
-class StuckOnDelivery:
-    """A series whose unpickling never ends in the worker, like a fit that never converges."""
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        return (time.sleep, (3600,))
-
-
 def test_a_stuck_metric_fails_at_the_time_limit_and_the_report_completes(
         sample_prepared, sequential, process_pool) -> None:
-    jobs = [dataclasses.replace(j, series=StuckOnDelivery()) if j.metric == "revenue" else j
+    jobs = [dataclasses.replace(j, series=StuckSeries(j.series)) if j.metric == "revenue" else j
             for j in sample_prepared.jobs if j.metric in ("revenue", "ar", "dso")]
     prepared = dataclasses.replace(sample_prepared, jobs=jobs)
     before = set(process_pool.worker_states())
@@ -201,22 +215,22 @@ def test_a_stuck_metric_fails_at_the_time_limit_and_the_report_completes(
     for metric in ("ar", "dso"):
         assert health[metric]["status"] == "ok"
         assert_same_forecast(analysis.results[metric], sequential[metric])
-    stopped = analysis.results["revenue"].worker
-    assert stopped in before
+    stopped = {t.worker for t in analysis.results["revenue"].tasks}
+    assert stopped and stopped <= before
     deadline = time.monotonic() + 60
-    while stopped in process_pool.worker_states() and time.monotonic() < deadline:
+    while stopped & set(process_pool.worker_states()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert stopped not in process_pool.worker_states(), "the stuck worker is replaced"
+    assert not stopped & set(process_pool.worker_states()), "the stuck workers are replaced"
 
 
 def test_a_broken_standard_process_pool_fails_the_job_instead_of_hanging(jobs) -> None:
     """Any executor works: a standard pool breaks as a whole when a worker dies; the runner
     reports the job and returns."""
-    killer = ForecastJob("revenue", DiesOnDelivery(jobs[0].series, times=99), 3, 95)
+    series, _ = dies_on_delivery(jobs[0].series, times=99)
     with ProcessPoolExecutor(1) as pool:
-        results = list(run_jobs([killer], pool))
+        results = list(run_jobs([dataclasses.replace(jobs[0], series=series)], pool))
 
-    assert [(r.metric, r.status) for r in results] == [("revenue", "failed")]
+    assert [(r.metric, r.status) for r in results] == [(jobs[0].metric, "failed")]
     assert results[0].reason.startswith("worker died")
 
 

@@ -60,3 +60,41 @@ def test_in_process_a_failing_task_is_an_outcome_with_its_message() -> None:
     assert outcomes["good"].ok and outcomes["good"].worker == os.getpid()
     assert outcomes["bad"].outcome == "error"
     assert outcomes["bad"].reason == "invalid literal for int() with base 10: 'x'"
+
+
+def test_a_follow_up_task_goes_ahead_of_the_queue_and_a_failed_group_skips_the_rest() -> None:
+    """What a metric's tasks rely on: its combination (a follow-up of its last fit) runs next;
+    a part that fails fails its group, whose unstarted parts are not run."""
+    tasks = [
+        Task("a:fit", abs, (-1,), cost=9, group="a"),
+        Task("b:fit", int, ("x",), cost=8, group="b"),
+        Task("b:more", abs, (-3,), cost=7, group="b"),
+        Task("c:fit", abs, (-4,), cost=6, group="c"),
+    ]
+
+    def follow_up(outcome):
+        return [Task("a:combine", abs, (-10,), group="a")] if outcome.key == "a:fit" else []
+
+    outcomes = list(run_tasks(tasks, max_in_flight=1, follow_up=follow_up))
+
+    assert [(o.key, o.outcome) for o in outcomes] == [
+        ("a:fit", "ok"), ("a:combine", "ok"), ("b:fit", "error"), ("b:more", "skipped"),
+        ("c:fit", "ok")]
+    assert outcomes[1].value == 10
+    assert outcomes[3].reason == "not run: another part of the same job failed"
+
+
+def test_a_group_whose_worker_died_finishes_alone_after_the_others() -> None:
+    tasks = [
+        Task("a:kills", os._exit, (1,), cost=3, group="a"),
+        Task("a:next", abs, (-1,), cost=2, group="a"),
+        Task("b:fit", abs, (-2,), cost=1, group="b"),
+    ]
+    with WorkerPool(1) as pool:
+        outcomes = list(run_tasks(tasks, pool, max_in_flight=1))
+
+    assert [(o.key, o.outcome) for o in outcomes] == [
+        ("b:fit", "ok"), ("a:kills", "died"), ("a:next", "skipped")]
+    assert outcomes[1].attempts == 2
+    assert outcomes[1].reason.startswith("worker died: the process computing it stopped "
+                                         "unexpectedly (exit code 1), also when retried alone")

@@ -28,7 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np, pandas as pd
 from forecasting import ForecastJob, make_worker_pool, run_jobs
 
-class Stuck:
+class Stuck(pd.Series):  # a real series whose copy never finishes arriving in a worker
+    @property
+    def _constructor(self):
+        return Stuck
+
     def __reduce_ex__(self, protocol):
         return (time.sleep, (3600,))
 
@@ -50,8 +54,8 @@ def kill_mid_fit(pool, killed, stop):
 def one_run(run):
     job = ForecastJob("revenue", series(run), 3, 95)
     if run == 5:
-        return [(r.status, r.reason) for r in run_jobs([ForecastJob("ar", Stuck(), 3, 95)],
-                                                        pool, time_limit=3)]
+        stuck = ForecastJob("ar", Stuck(series(run)), 3, 95)
+        return [(r.status, r.reason) for r in run_jobs([stuck], pool, time_limit=3)]
     return [(r.status, r.reason) for r in run_jobs([job], pool)]
 
 pool = make_worker_pool(2, warm=False)  # imports Prophet (and cmdstanpy) all the same

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from .arima import SARIMA
 from .base import SEASON, Forecast, Forecaster, check_forecast, quiet_fit, sigma_from_bands, z_value
 from .baselines import Drift, SeasonalNaive, SeasonalNaiveDrift
+from .ets import ETS
 from .prophet_model import ProphetModel, silence_prophet
-from .statsmodels_family import ETS, SARIMA, Theta
+from .theta import Theta
 
 __all__ = [
     "FAMILIES",

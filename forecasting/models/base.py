@@ -99,7 +99,12 @@ def sigma_from_bands(forecast: Forecast) -> np.ndarray:
 
 @contextmanager
 def quiet_fit() -> Iterator[None]:
-    """Short-series warnings (too few observations, convergence) are expected: catch them here."""
+    """Short-series warnings (too few observations, convergence) are expected: catch them here.
+
+    statsmodels sets its convergence warnings to "always" when first imported; imported inside
+    the block, that filter would win over this one, so it is imported before."""
+    import statsmodels.tools.sm_exceptions  # noqa: F401
+
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         yield

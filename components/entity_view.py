@@ -1,0 +1,165 @@
+"""The 'By entity' tab: revenue, expenses and profit per region, store, branch or department (or
+a pair), on demand since each entity adds three forecasts: a ranking by expected change, an
+entity picker over a small-multiples grid with bands, and the entities not forecast, with why."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import combinations
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from forecasting import DataValidationError, MetricResult, Prepared, RunSettings
+from forecasting.columns import COLUMN_LABELS
+from forecasting.entities import ENTITY_METRICS
+from forecasting.entity_report import entity_forecasts
+from forecasting.kpis import METRIC_INFO
+from forecasting.pipeline import forecast, with_entities
+from forecasting.settings import MODES
+
+from .engine import get_pool
+from .safe_text import escape_markdown
+from .scale_charts import entity_grid_figure
+
+__all__ = ["entity_ui"]
+
+_OFF = ""
+_GRID_MOST = 24
+
+
+def _by_label(choice: str) -> str:
+    if choice == _OFF:
+        return "Off (company metrics only)"
+    return " × ".join(COLUMN_LABELS[c] for c in choice.split(","))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _entity_run(
+    key: str,
+    mapping: tuple[tuple[str, str], ...],
+    settings: RunSettings,
+    by: tuple[str, ...],
+    _prepared: Prepared,
+) -> dict[str, Any]:
+    """The entities' jobs alone, on the chosen executor; keyed like the company report, plus
+    the entity columns. The progress bar is advanced from this script thread."""
+    jobs = with_entities(_prepared, by, company=False)
+    slot = st.empty()
+    bar = slot.progress(0.0, text=f"Forecasting {len(jobs.jobs)} entity series…")
+
+    def _on_result(result: MetricResult, done: int, total: int) -> None:
+        mark = "✓" if result.status == "ok" else "✗"
+        bar.progress(done / total, text=f"{mark} {result.entity}: {result.metric} "
+                                        f"({done} of {total})")
+
+    pool = get_pool() if settings.executor in ("processes", "sequential") else None
+    analysis = forecast(jobs, settings, pool, _on_result)
+    slot.empty()
+    return entity_forecasts(analysis)
+
+
+def _ranking(section: dict[str, Any], metric: str) -> pd.DataFrame:
+    rows = []
+    for name, entry in section.items():
+        change = entry["expected_change"].get(metric)
+        health = entry["model_health_report"].get(metric, {})
+        if change is None:
+            continue
+        rows.append({
+            "Entity": name,
+            "Same months a year earlier": change["year_before_total"],
+            "Forecast": change["forecast_total"],
+            "Expected change %": change["change_percent"],
+            "Model": health.get("best_model_selected"),
+            "Backtest MASE": health.get("backtest_mase"),
+        })
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values("Expected change %", ascending=False, na_position="last")
+
+
+def _not_forecast(section: dict[str, Any]) -> pd.DataFrame:
+    """Entities not forecast, and metrics that failed for one entity; a metric the data lacks
+    for every entity is said once (``_lacking``), not on each row."""
+    rows = []
+    for name, entry in section.items():
+        if entry["status"] != "ok":
+            rows.append({"Entity": name, "Why not forecast": entry["reason"]})
+            continue
+        for metric, health in entry["model_health_report"].items():
+            if health["status"] == "failed":
+                why = f"{METRIC_INFO[metric].label}: {health['reason']}"
+                rows.append({"Entity": name, "Why not forecast": why})
+    return pd.DataFrame(rows)
+
+
+def _lacking(section: dict[str, Any]) -> list[str]:
+    said: dict[str, str] = {}
+    for entry in section.values():
+        for metric, health in entry["model_health_report"].items():
+            if health["status"] == "skipped":
+                said.setdefault(metric, f"{METRIC_INFO[metric].label} is not forecast per "
+                                        f"entity: {health['reason']}")
+    return list(said.values())
+
+
+def _show(section: dict[str, Any]) -> None:
+    metric = st.radio("Metric", ENTITY_METRICS, format_func=lambda m: METRIC_INFO[m].label,
+                      horizontal=True, key="entity-metric")
+    ranking = _ranking(section, metric)
+    st.markdown(f"**Ranking by expected change** — {METRIC_INFO[metric].label.lower()} over "
+                "the forecast months against the same months a year earlier")
+    st.dataframe(ranking, hide_index=True, width="stretch", key="entity-ranking",
+                 column_config={
+                     "Same months a year earlier": st.column_config.NumberColumn(format="%.0f"),
+                     "Forecast": st.column_config.NumberColumn(format="%.0f"),
+                     "Expected change %": st.column_config.NumberColumn(format="%+.1f"),
+                     "Backtest MASE": st.column_config.NumberColumn(format="%.2f"),
+                 })
+    forecast_names = [n for n, e in section.items() if e["status"] == "ok"]
+    if forecast_names:
+        chosen = st.multiselect("Entities", forecast_names, default=forecast_names[:6],
+                                max_selections=_GRID_MOST, key="entity-pick",
+                                help="Largest revenue first.")
+        if chosen:
+            figure = entity_grid_figure(section, chosen, metric, METRIC_INFO[metric].unit)
+            figure.update_layout(title=f"{METRIC_INFO[metric].label} by entity: the last two "
+                                 "years, the forecast, its 80% and 95% bands")
+            st.plotly_chart(figure, width="stretch", key="entity-grid")
+    for line in _lacking(section):
+        st.caption(line)
+    missing = _not_forecast(section)
+    if not missing.empty:
+        st.markdown("**Not forecast**")
+        st.dataframe(missing, hide_index=True, width="stretch", key="entity-missing")
+
+
+def entity_ui(
+    prepared: Prepared, settings: RunSettings, key: str, mapping: tuple[tuple[str, str], ...]
+) -> tuple[list[str], dict[str, Any]] | None:
+    """Off until a column is chosen; then the entity columns and the report section."""
+    columns = prepared.data.summary.entity_columns
+    if not columns:
+        st.info("Per-entity forecasts need a region, store, branch or department column with "
+                "several rows a month; this data has none.")
+        return None
+    choices = [_OFF, *columns, *(",".join(pair) for pair in combinations(columns, 2))]
+    choice = st.selectbox("Forecast revenue, expenses and profit per", choices,
+                          format_func=_by_label, key="entity-by")
+    if choice == _OFF:
+        st.caption("Each entity adds three forecasts to the run, so this is off until you "
+                   "choose an entity column.")
+        return None
+    by = tuple(choice.split(","))
+    try:
+        section = _entity_run(key, mapping, replace(settings, mode=MODES[0]), by, prepared)
+    except DataValidationError as error:
+        st.warning(escape_markdown(str(error)))
+        return None
+    ok = sum(entry["status"] == "ok" for entry in section.values())
+    st.caption(f"{ok} of {len(section)} entities forecast per {_by_label(choice).lower()}.")
+    _show(section)
+    return list(by), section

@@ -1,0 +1,72 @@
+"""The Timing tab's projected scaling: this run's (or the comparison's) measured task times
+scheduled on 1-64 workers, beside the replaced system's claimed table."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pandas as pd
+import streamlit as st
+
+from forecasting.projection import bench_projection, claimed_table, project
+
+from .scale_charts import projection_figure
+
+__all__ = ["projection_points", "projection_ui"]
+
+_SHOWN: Final = (1, 2, 4, 8, 12, 16, 32, 64)
+
+
+def projection_points(
+    timing: dict[str, Any], comparison: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], str, int]:
+    """The projection, where its task times come from and how many tasks: the comparison's
+    sequential run (each task alone on a worker) when there is one, else this report's run."""
+    if comparison and comparison.get("task_seconds"):
+        tasks = len(comparison["task_seconds"])
+        return bench_projection(comparison), "the comparison's sequential run", tasks
+    durations = [r["end"] - r["start"] for r in timing.get("tasks", [])]
+    serial = timing["serial_seconds"] or 0.0
+    measured = {int(timing["workers"]): serial + (timing["wall_seconds"] or 0.0)}
+    points = [p.to_dict() for p in project(durations, serial, measured=measured)]
+    return points, "this report's run", len(durations)
+
+
+def _table(points: list[dict[str, Any]]) -> pd.DataFrame:
+    claimed = {c["workers"]: c for c in claimed_table()}
+    rows = []
+    for p in (p for p in points if p["workers"] in _SHOWN):
+        was = claimed.get(p["workers"])
+        rows.append({
+            "Workers": p["workers"],
+            "Projected s": p["wall_s"],
+            "Projected speedup": p["speedup"],
+            "Measured here s": p["measured_wall_s"],
+            "Replaced system s (claimed)": was["wall_s"] if was else None,
+            "Claimed speedup": was["speedup"] if was else None,
+        })
+    return pd.DataFrame(rows).astype("float64").astype({"Workers": "int64"})
+
+
+def projection_ui(timing: dict[str, Any], comparison: dict[str, Any] | None) -> None:
+    points, source, tasks = projection_points(timing, comparison)
+    if not tasks:
+        return
+    st.markdown("**Projected scaling**")
+    st.caption(
+        f"{tasks} tasks' measured seconds ({source}), given longest first to whichever of "
+        "1–64 workers is free, plus the measured serial part once. Dots are counts measured "
+        "on this machine; the replaced system's own table claims 280 s on one core, 24 s on 32."
+    )
+    st.plotly_chart(projection_figure(points, claimed_table()), width="stretch", key="projection")
+    st.dataframe(
+        _table(points),
+        hide_index=True,
+        column_config={
+            "Projected s": st.column_config.NumberColumn(format="%.2f"),
+            "Projected speedup": st.column_config.NumberColumn(format="%.2fx"),
+            "Measured here s": st.column_config.NumberColumn(format="%.2f"),
+            "Claimed speedup": st.column_config.NumberColumn(format="%.2fx"),
+        },
+        key="projection-table",
+    )

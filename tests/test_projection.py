@@ -1,0 +1,91 @@
+"""Projected scaling: a run's measured task times scheduled as the runner schedules them (longest
+first, each to the worker free soonest) must give the wall times that runs on that many workers
+actually take. Checked on tasks whose durations are known: they sleep."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+from forecasting.projection import bench_projection, makespan, project
+from forecasting.tasks import Task, run_tasks
+
+# Known durations, in no particular order (the runner sorts them, longest first).
+SLEEPS = (0.1, 0.3, 0.2, 0.4, 0.1, 0.2, 0.3, 0.2)
+SERIAL = 0.15
+
+
+def test_the_runner_is_modelled_not_an_ideal_schedule() -> None:
+    # Longest first on 2 workers: 3|3, then 2, 2 fill both, the last 2 ends at 7; the best
+    # possible split (3+3 | 2+2+2) would end at 6. The projection must say 7: that is the run.
+    assert makespan([2, 3, 2, 3, 2], 2) == 7
+    assert makespan([2, 3, 2, 3, 2], 1) == 12
+    assert makespan([2, 3, 2, 3, 2], 64) == 3  # no more workers than tasks help
+    assert makespan([], 4) == 0
+
+
+def timed_sleep(seconds: float) -> float:
+    """A task of known length; returns the seconds it took where it ran."""
+    started = time.perf_counter()
+    time.sleep(seconds)
+    return time.perf_counter() - started
+
+
+def _measured_run(workers: int) -> tuple[float, float, list[float]]:
+    """A serial part in this process, then the sleeping tasks on ``workers`` threads through the
+    engine's own task runner: the wall time, the serial part and each task's seconds."""
+    started = time.perf_counter()
+    serial = timed_sleep(SERIAL)
+    tasks = [Task(f"t{i}", timed_sleep, (s,), cost=s) for i, s in enumerate(SLEEPS)]
+    with ThreadPoolExecutor(workers) as executor:
+        outcomes = list(run_tasks(tasks, executor, max_in_flight=workers))
+    assert all(o.ok for o in outcomes), [o.reason for o in outcomes]
+    return time.perf_counter() - started, serial, [float(o.value) for o in outcomes]
+
+
+@pytest.mark.parametrize(("workers", "by_hand"), [(1, 1.8), (2, 0.9), (3, 0.6)])
+def test_projection_equals_the_measured_wall_time_of_tasks_with_known_durations(
+        workers: int, by_hand: float) -> None:
+    # The known durations, scheduled longest first by hand: on 2 workers .4 .2 .2 .1 | .3 .3 .2 .1
+    # both end at 0.9; on 3, .4 .2 | .3 .2 .1 | .3 .2 .1 end at 0.6.
+    assert project(SLEEPS, SERIAL, workers=[workers])[0].wall_s == pytest.approx(
+        SERIAL + by_hand)
+    wall, serial, durations = _measured_run(workers)
+    point = project(durations, serial, workers=[workers])[0]
+    assert point.wall_s == pytest.approx(wall, rel=0.1), (workers, point.wall_s, wall)
+
+
+def _bench(durations: list[float], serial: float, parallel_s: float) -> dict[str, object]:
+    """The parts of a `bench` result the projection reads."""
+    return {
+        "serial_s": serial,
+        "sequential_s": sum(durations) + 0.05,
+        "parallel_s": parallel_s,
+        "workers": 2,
+        "pool_warm_s": 0.002,
+        "per_metric": {f"m{i}": {"seconds": d} for i, d in enumerate(durations)},
+        "scaling": [{"workers": 1, "parallel_s": sum(durations)},
+                    {"workers": 2, "parallel_s": parallel_s}],
+    }
+
+
+def test_bench_projection_marks_the_measured_counts_and_is_bounded_by_the_longest_task() -> None:
+    rng = np.random.default_rng(3)
+    durations = list(rng.uniform(0.6, 1.8, 14))
+    points = bench_projection(_bench(durations, 0.3, sum(durations) / 2))
+
+    assert [p["workers"] for p in points] == list(range(1, 65))
+    assert [p["workers"] for p in points if p["measured"]] == [1, 2]
+    assert points[0]["speedup"] == 1
+    assert points[0]["measured_wall_s"] == pytest.approx(0.3 + sum(durations) + 0.05)
+    walls = [p["wall_s"] for p in points]
+    assert all(a >= b for a, b in pairwise(walls)), "more workers, slower?"
+    assert all(p["speedup"] <= p["workers"] for p in points)
+    # 14 tasks: from 14 workers on, the longest task and the serial part are all that is left.
+    longest = max(durations) + 0.002
+    assert walls[13] == walls[63] == pytest.approx(0.3 + longest, abs=1e-3)
+    assert points[63]["speedup"] == pytest.approx(walls[0] / (0.3 + longest), abs=1e-3)

@@ -21,6 +21,7 @@ from .models import FAMILY_LABELS
 from .narratives import build_narratives
 from .pipeline import Analysis
 from .runner import MetricResult, task_timeline
+from .selection import Selection
 from .settings import METRICS, Mode
 
 __all__ = [
@@ -84,66 +85,21 @@ def _forecast_rows(
 def _health(
     metric: str, result: MetricResult | None, skipped: str | None, history: pd.Series
 ) -> dict[str, Any]:
+    """A metric's model health: its shipped model, how it scored, every candidate, every fold."""
     info = METRIC_INFO[metric]
     base = {"label": info.label, "unit": info.unit, "formula": info.formula}
-    if result is None:
+    if result is None or result.selection is None:
         return {
             **base,
             "best_model_selected": None,
-            "status": "skipped",
-            "reason": skipped or "not computed",
-            "candidates": [],
-            "backtest": [],
-            "notes": [],
-        }
-    if result.selection is None:
-        return {
-            **base,
-            "best_model_selected": None,
-            "status": "failed",
-            "reason": result.reason,
+            "status": "skipped" if result is None else "failed",
+            "reason": (skipped or "not computed") if result is None else result.reason,
             "candidates": [],
             "backtest": [],
             "notes": [],
         }
     sel = result.selection
     best = next(s for s in sel.scores if s.family == sel.best)
-    candidates = [
-        {
-            "model": s.name,
-            "family": s.family,
-            "family_label": FAMILY_LABELS[s.family],
-            "status": s.status,
-            "reason": s.reason,
-            "mase": _num(s.mase),
-            "smape": _num(s.smape),
-            "rmse": _num(s.rmse),
-            "coverage": _num(s.coverage),
-            "seconds": _num(sel.family_seconds.get(s.family, 0.0)),
-        }
-        for s in sorted(sel.scores, key=lambda s: (s.mase is None, s.mase or 0.0))
-    ]
-    backtest = []
-    for family, folds in sel.folds.items():
-        for fold in folds:
-            dates = pd.date_range(fold.start, periods=len(fold.predicted), freq="MS")
-            actual = history.reindex(dates)
-            backtest.append(
-                {
-                    "family": family,
-                    "start": _day(fold.start),
-                    "points": [
-                        {
-                            "date": _day(d),
-                            "actual": _num(actual.iloc[i]),
-                            "predicted": _num(fold.predicted[i]),
-                            "lower": _num(fold.lower[i]),
-                            "upper": _num(fold.upper[i]),
-                        }
-                        for i, d in enumerate(dates)
-                    ],
-                }
-            )
     accuracy = accuracy_entry(sel, history, info.unit)
     single = next((s for s in sel.scores if s.family == sel.best_single), None)
     return {
@@ -165,10 +121,50 @@ def _health(
         "certainty": accuracy["certainty"],
         "backtest_origins": [_day(fold.start) for fold in sel.folds[sel.best]],
         "seasonal_models": sel.seasonal,
-        "candidates": candidates,
-        "backtest": backtest,
+        "candidates": _candidates(sel),
+        "backtest": _backtest_rows(sel, history),
         "notes": sel.notes,
     }
+
+
+def _candidates(sel: Selection) -> list[dict[str, Any]]:
+    """Every family the metric fitted, best backtest MASE first (unscored ones last)."""
+    return [
+        {
+            "model": s.name,
+            "family": s.family,
+            "family_label": FAMILY_LABELS[s.family],
+            "status": s.status,
+            "reason": s.reason,
+            "mase": _num(s.mase),
+            "smape": _num(s.smape),
+            "rmse": _num(s.rmse),
+            "coverage": _num(s.coverage),
+            "seconds": _num(sel.family_seconds.get(s.family, 0.0)),
+        }
+        for s in sorted(sel.scores, key=lambda s: (s.mase is None, s.mase or 0.0))
+    ]
+
+
+def _backtest_rows(sel: Selection, history: pd.Series) -> list[dict[str, Any]]:
+    """Each family's backtest folds: per month, the actual beside the prediction and its band."""
+    rows = []
+    for family, folds in sel.folds.items():
+        for fold in folds:
+            dates = pd.date_range(fold.start, periods=len(fold.predicted), freq="MS")
+            actual = history.reindex(dates)
+            points = [
+                {
+                    "date": _day(d),
+                    "actual": _num(actual.iloc[i]),
+                    "predicted": _num(fold.predicted[i]),
+                    "lower": _num(fold.lower[i]),
+                    "upper": _num(fold.upper[i]),
+                }
+                for i, d in enumerate(dates)
+            ]
+            rows.append({"family": family, "start": _day(fold.start), "points": points})
+    return rows
 
 
 def _was_filled(filled: pd.DataFrame, metric: str, month: pd.Timestamp) -> bool:

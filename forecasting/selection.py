@@ -165,12 +165,7 @@ def assemble(
 ) -> Selection:
     """Score every family, combine (or choose the best by backtest), calibrate; fits nothing."""
     y = series.to_numpy(dtype="float64")
-    ok = ok_families(folds, finals)
-    if not ok:
-        reasons = "; ".join(
-            f"{_name(f, folds, finals)}: {_reason(f, folds, finals)}" for f in folds
-        )
-        raise ModelError(f"every candidate model failed: {reasons}")
+    ok = _fitted_families(folds, finals)
     # The choice by backtest reads the same months as the leaderboard (the horizon's): unlike
     # the combination, the family it picks may change with the horizon.
     at_horizon = {f: score_paths(y, plan.origins, [o.mean for o in folds[f]], horizon) for f in ok}
@@ -213,6 +208,20 @@ def assemble(
         seasonal=len(series) >= 2 * SEASON,
         level=level,
     )
+
+
+def _fitted_families(
+    folds: Mapping[str, Sequence[FitOutput]], finals: Mapping[str, FitOutput]
+) -> list[str]:
+    """The families with every fold and the final fit in; none at all is the metric's failure,
+    with each family's reason."""
+    ok = ok_families(folds, finals)
+    if not ok:
+        reasons = "; ".join(
+            f"{_name(f, folds, finals)}: {_reason(f, folds, finals)}" for f in folds
+        )
+        raise ModelError(f"every candidate model failed: {reasons}")
+    return list(ok)
 
 
 def _dates_after(series: pd.Series, horizon: int) -> pd.DatetimeIndex:

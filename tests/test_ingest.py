@@ -543,7 +543,7 @@ def test_too_few_months_gives_the_count_and_the_minimum() -> None:
     assert "at least 12 months" in str(caught.value)
 
 
-# --- found in review: real exports that used to give wrong money figures ------------------------
+# --- real exports that used to give wrong money figures ----------------------------------------
 
 
 def test_two_invoices_of_the_same_amount_on_one_day_are_two_sales() -> None:
@@ -605,7 +605,7 @@ def test_future_months_are_counted() -> None:
     assert result.summary.future_months == 14
 
 
-# --- found by the hostile-file probe: silent losses and crashes --------------------------------
+# --- hostile files: silent losses and crashes that used to happen ----------------------------
 
 
 def test_infinity_as_an_amount_is_missing_and_said() -> None:

@@ -91,8 +91,8 @@ def check_by(by: Sequence[str], available: Sequence[str]) -> tuple[str, ...]:
     missing = [c for c in by if c not in available]
     if missing:
         raise DataValidationError(
-            f"This data has no {' or '.join(missing)} column to forecast by; its entity "
-            f"column(s): {', '.join(available)}."
+            f"This data has no {' or '.join(missing)} column to forecast by; it can be "
+            f"forecast by {' or '.join(available)}."
         )
     return by
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -149,30 +150,43 @@ def _candidates(sel: Selection) -> list[dict[str, Any]]:
 def _backtest_rows(sel: Selection, history: pd.Series) -> list[dict[str, Any]]:
     """Each family's backtest folds: per month, the actual beside the prediction and its band."""
     rows = []
+    actual = dict(zip(pd.DatetimeIndex(history.index), history.to_numpy(), strict=True))
     for family, folds in sel.folds.items():
         for fold in folds:
-            dates = pd.date_range(fold.start, periods=len(fold.predicted), freq="MS")
-            actual = history.reindex(dates)
+            dates = _months_from(pd.Timestamp(fold.start), len(fold.predicted))
             points = [
                 {
-                    "date": _day(d),
-                    "actual": _num(actual.iloc[i]),
+                    "date": day,
+                    "actual": _num(actual.get(d)),
                     "predicted": _num(fold.predicted[i]),
                     "lower": _num(fold.lower[i]),
                     "upper": _num(fold.upper[i]),
                 }
-                for i, d in enumerate(dates)
+                for i, (d, day) in enumerate(dates)
             ]
             rows.append({"family": family, "start": _day(fold.start), "points": points})
     return rows
 
 
-def _was_filled(filled: pd.DataFrame, metric: str, month: pd.Timestamp) -> bool:
-    """A month counts as filled for a metric when any raw column it is computed from was filled."""
-    if month not in filled.index:
-        return False
+@functools.lru_cache(maxsize=256)
+def _months_from(start: pd.Timestamp, months: int) -> tuple[tuple[pd.Timestamp, str], ...]:
+    """``months`` month starts from ``start`` with their report dates (every family's folds
+    share the same few origins)."""
+    dates = pd.date_range(start, periods=months, freq="MS")
+    return tuple((d, _day(d)) for d in dates)
+
+
+def _history_rows(series: pd.Series, filled: pd.DataFrame, metric: str) -> list[dict[str, Any]]:
+    """The metric's months; a month counts as filled when any raw column it is computed from
+    was filled. (One pass over the frame: a lookup per month cost half a second a report.)"""
     inputs = [c for c in METRIC_INPUTS[metric] if c in filled.columns]
-    return bool(filled.loc[month, inputs].any()) if inputs else False
+    flags = filled[inputs].any(axis=1) if inputs else pd.Series(False, index=filled.index)
+    was = dict(zip(pd.DatetimeIndex(flags.index), flags.to_numpy(dtype=bool), strict=True))
+    return [
+        {"date": _day(d), "value": _num(v), "filled": bool(was.get(d, False))}
+        for d, v in zip(pd.DatetimeIndex(series.index), series.to_numpy(), strict=True)
+        if not pd.isna(v)
+    ]
 
 
 def _job_row(r: MetricResult, origin: float) -> dict[str, Any]:
@@ -283,15 +297,7 @@ def build_report(
         health[metric]["formula"] = prep.kpis.formula(metric)
         if metric in prep.kpis.notes:
             health[metric]["notes"] = [prep.kpis.notes[metric], *health[metric]["notes"]]
-        history[metric] = [
-            {
-                "date": _day(d),
-                "value": _num(v),
-                "filled": _was_filled(filled, metric, pd.Timestamp(str(d))),
-            }
-            for d, v in series.items()
-            if not pd.isna(v)
-        ]
+        history[metric] = _history_rows(series, filled, metric)
     core = {
         "metadata": _metadata(analysis),
         "kpis": headline_kpis(values, health),

@@ -100,7 +100,7 @@ def test_an_entitys_history_is_the_sum_of_its_own_rows_also_per_pair() -> None:
 
 
 @pytest.mark.parametrize(("by", "message"), [
-    ("store", "This data has no store column to forecast by; its entity column(s): region."),
+    ("store", "This data has no store column to forecast by; it can be forecast by region."),
     ("region,department,store", "Forecast per one entity column or a pair of them, not 3"),
     ("colour", "'colour' is not one of them"),
 ])
@@ -254,7 +254,7 @@ def test_cli_by_a_column_the_data_lacks_is_one_plain_line(tmp_path: Path) -> Non
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "error: This data has no department column to forecast by; its entity column(s): "
+        "error: This data has no department column to forecast by; it can be forecast by "
         "region.")
     assert done.stdout == ""
 

@@ -118,8 +118,8 @@ def test_missing_columns_skip_their_metrics_with_a_reason() -> None:
     result = compute_kpis(frame(revenue=[1000.0, 1100.0]))
 
     assert set(result.values.columns) == {"revenue", "growth_rate"}
-    assert result.skipped["dso"] == "needs the ar column(s)."
-    assert result.skipped["dpo"] == "needs the ap and expenses column(s)."
+    assert result.skipped["dso"] == "needs the ar column."
+    assert result.skipped["dpo"] == "needs the ap and expenses columns."
     assert result.skipped["cash_conversion_cycle"] == "needs both DSO and DPO."
     assert result.skipped["working_capital"] == (
         "needs current assets and current liabilities (or total assets and liabilities).")

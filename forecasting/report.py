@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import math
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
-from .certainty import accuracy_entry
+from .certainty import accuracy_entry, fold_months
 from .checks import plausibility_alerts
 from .headline import headline_kpis, kpi_cards, kpi_definitions
 from .horizon import max_supported_horizon
@@ -168,24 +168,25 @@ def _backtest_rows(sel: Selection, history: pd.Series) -> list[dict[str, Any]]:
     return rows
 
 
-@functools.lru_cache(maxsize=256)
 def _months_from(start: pd.Timestamp, months: int) -> tuple[tuple[pd.Timestamp, str], ...]:
-    """``months`` month starts from ``start`` with their report dates (every family's folds
-    share the same few origins)."""
-    dates = pd.date_range(start, periods=months, freq="MS")
-    return tuple((d, _day(d)) for d in dates)
+    """A fold's month starts with their report dates."""
+    return tuple((d, _day(d)) for d in fold_months(start, months))
 
 
 def _history_rows(series: pd.Series, filled: pd.DataFrame, metric: str) -> list[dict[str, Any]]:
     """The metric's months; a month counts as filled when any raw column it is computed from
-    was filled. (One pass over the frame: a lookup per month cost half a second a report.)"""
+    was filled. (Whole columns at once: a lookup per month cost half a second a report.)"""
     inputs = [c for c in METRIC_INPUTS[metric] if c in filled.columns]
-    flags = filled[inputs].any(axis=1) if inputs else pd.Series(False, index=filled.index)
-    was = dict(zip(pd.DatetimeIndex(flags.index), flags.to_numpy(dtype=bool), strict=True))
+    flags: list[bool] = [False] * len(filled)
+    if inputs:
+        flags = np.asarray(filled[inputs].to_numpy(dtype=bool).any(axis=1)).tolist()
+    was = dict(zip(pd.DatetimeIndex(filled.index), flags, strict=True))
+    index = pd.DatetimeIndex(series.index)
+    values = series.to_numpy(dtype="float64")
     return [
-        {"date": _day(d), "value": _num(v), "filled": bool(was.get(d, False))}
-        for d, v in zip(pd.DatetimeIndex(series.index), series.to_numpy(), strict=True)
-        if not pd.isna(v)
+        {"date": day, "value": _num(v), "filled": bool(was.get(d, False))}
+        for d, day, v in zip(index, index.strftime("%Y-%m-%d"), values, strict=True)
+        if not math.isnan(v)
     ]
 
 

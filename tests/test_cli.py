@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import REPO
 
 from forecasting import METRICS
 
-REPO = Path(__file__).resolve().parents[1]
 PROGRESS = re.compile(r"^\[\s*(\d+)/14\] (\S+)\s+ok\b", re.MULTILINE)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from entity_exports import Export, Unit, entity_export
+from paths import REPO as ROOT
 
 from forecasting import (
     Analysis,
@@ -35,8 +36,6 @@ from forecasting.bench import forecasts_identical
 from forecasting.entities import parse_by, plan_entities
 from forecasting.executors import Backend
 from forecasting.settings import METRICS
-
-ROOT = Path(__file__).resolve().parents[1]
 
 # Each region at its own scale (10x apart), so one entity's forecast handed to another shows.
 REGIONS = [

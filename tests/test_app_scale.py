@@ -142,7 +142,7 @@ def test_timing_tab_projects_to_64_workers_beside_the_claimed_table(
     assert measured.notna().to_dict() == {w: w == 2 for w in table["Workers"]}
 
 
-def test_a_malformed_dask_address_is_one_line_in_the_sidebar(
+def test_a_configured_dask_address_is_offered_and_a_malformed_one_is_one_line(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(DASK_SCHEDULER_ENV, "scheduler-without-port")
     at = AppTest.from_file(str(APP), default_timeout=120)
@@ -150,22 +150,29 @@ def test_a_malformed_dask_address_is_one_line_in_the_sidebar(
     at.sidebar.selectbox(key="executor").set_value("dask").run()
     clean(at)
     assert at.sidebar.radio(key="dask-where").value == "address", "the configured one first"
-    assert at.sidebar.text_input(key="dask-address").value == "scheduler-without-port"
+    assert at.sidebar.radio(key="dask-where").options == [
+        "Local cluster on this server", "The configured cluster"]
+    assert not at.text_input, "the address is the server's, never typed on the page"
     assert [e.value for e in at.sidebar.error] == [
         "'scheduler-without-port' is not a Dask scheduler address: expected tcp://HOST:PORT "
-        "(e.g. tcp://10.0.0.5:8786, the address `dask scheduler` prints)."]
+        "(e.g. tcp://10.0.0.5:8786, the address `dask scheduler` prints). Set "
+        f"{DASK_SCHEDULER_ENV} on the server to such an address."]
     assert not at.get("plotly_chart"), "nothing is forecast without a cluster to run on"
 
 
 def test_a_local_dask_cluster_from_the_sidebar_runs_and_compares_the_report(
-        regions_page: AppTest) -> None:
+        regions_page: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the server's FORECAST_DASK_SCHEDULER, Dask is the local cluster only: no field
+    to type an address into, so no visitor can make the server connect elsewhere."""
+    monkeypatch.delenv(DASK_SCHEDULER_ENV, raising=False)
     at = regions_page
     at.selectbox(key="entity-by").set_value("").run()
     at.sidebar.selectbox(key="executor").set_value("dask").run()
     clean(at)
-    assert at.sidebar.radio(key="dask-where").value == "local"
+    assert not at.text_input, [t.label for t in at.text_input]
+    assert "dask-where" not in {r.key for r in at.sidebar.radio}, "a choice of one cluster"
     assert any("127.0.0.1" in c.value for c in at.sidebar.caption)
-    assert any(c.value.startswith("This report: dask executor, 2 worker(s)") for c in at.caption)
+    assert any(c.value.startswith("This report: dask, 2 workers") for c in at.caption)
     clean(at.button(key="compare").click().run())
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Same forecasts"] == "✓ identical"

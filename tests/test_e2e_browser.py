@@ -171,6 +171,15 @@ def _first_screen(page: Page) -> None:
     page.screenshot(path=str(ARTIFACTS / "01-first-screen.png"))
 
     revenue = _plot(page, "Revenue")
+    # The title leads with the metric and its expected change; the axis writes money like the
+    # card above it ($2.2M beside $2.33M, never 2.2m).
+    title = revenue.locator(".gtitle").first.inner_text()
+    assert re.fullmatch(r"Revenue · [+-]\d+\.\d% expected", title), title
+    card = page.locator("[data-testid=stMetric]").filter(has_text="Revenue").first
+    letter = card.locator("[data-testid=stMetricValue]").inner_text().strip()[-1]
+    ticks = revenue.locator(".ytick text").all_text_contents()
+    assert ticks and all(re.fullmatch(r"\$\d+(\.\d+)?[KM]", t) for t in ticks), ticks
+    assert letter in {t[-1] for t in ticks}, (letter, ticks)
     opened = _x_range(revenue)
     _choose(page, "All history")
     _wait_until_idle(page)
@@ -248,6 +257,7 @@ def _speed_demo_on_a_busy_machine(page: Page) -> None:
             burner.kill()
             burner.wait()
     _wait_until_idle(page)
+    _assert_fits_a_laptop(page)
     expect(page.get_by_text("The machine was busy: the workers got").first).to_be_visible()
     expect(page.get_by_text("is not a measure of the engine").first).to_be_visible()
     _screenshot_whole_page(page, "04-timing-busy-machine.png")

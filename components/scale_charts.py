@@ -20,19 +20,21 @@ _GREY = "#888"
 _HISTORY_MONTHS = 24
 
 
-def _panel_ticks(
-    fig: go.Figure, values: list[float | None], unit: str, row: int, col: int
-) -> None:
-    """Each panel's own scale, its ticks written like the KPI cards ($932K, not 900k)."""
-    finite = [v for v in values if v is not None and math.isfinite(v)]
-    if not finite:
-        return
-    ticks, text = axis_ticks(min(finite), max(finite), unit, target=4)
-    fig.update_yaxes(tickvals=ticks, ticktext=text, row=row, col=col)
+def _panel(fig: go.Figure, entry: dict[str, Any], metric: str, row: int, col: int,
+           unit: str) -> None:
+    """One entity's panel, its y ticks written like the cards ($932K, not 932k)."""
+    _panel_traces(fig, entry, metric, row, col)
+    values = [p["value"] for p in entry["history"].get(metric, [])[-_HISTORY_MONTHS:]] + [
+        b[f"{side}_95"] for b in entry["forecast_bands"].get(metric, [])
+        for side in ("lower", "upper")]
+    values = [v for v in values if v is not None]
+    if values:
+        ticks, text = axis_ticks(min(values), max(values), unit, target=4)
+        fig.update_yaxes(tickvals=ticks, ticktext=text, row=row, col=col)
 
 
-def _panel(
-    fig: go.Figure, entry: dict[str, Any], metric: str, row: int, col: int, unit: str
+def _panel_traces(
+    fig: go.Figure, entry: dict[str, Any], metric: str, row: int, col: int
 ) -> None:
     history = entry["history"].get(metric, [])[-_HISTORY_MONTHS:]
     chart = entry["forecast_chart"].get(metric, [])
@@ -44,8 +46,6 @@ def _panel(
                    showlegend=first),
         row=row, col=col,
     )
-    _panel_ticks(fig, [p["value"] for p in history]
-                 + [p[f"{side}_95"] for p in bands for side in ("lower", "upper")], unit, row, col)
     if not chart:
         return
     dates = [p["date"] for p in bands]

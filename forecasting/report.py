@@ -280,9 +280,11 @@ def _metadata(analysis: Analysis) -> dict[str, Any]:
 
 
 def build_report(
-    analysis: Analysis, mode: Mode, comparison: dict[str, Any] | None = None
+    analysis: Analysis, mode: Mode | None, comparison: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The whole report as a JSON-safe dict; the narrative is the only part that depends on mode."""
+    """The whole report as a JSON-safe dict; the narrative is the only part that depends on mode.
+    ``mode`` None leaves the narratives to ``with_view`` (the dashboard writes them once, for the
+    mode and level it shows)."""
     prep = analysis.prepared
     values = prep.kpis.values
     chart: dict[str, list[dict[str, Any]]] = {}
@@ -318,7 +320,7 @@ def build_report(
         "full_analysis_report": {
             "dashboard_mode": mode,
             **core,
-            "narratives": build_narratives(core, mode),
+            "narratives": None if mode is None else build_narratives(core, mode),
         }
     }
 
@@ -349,7 +351,8 @@ def with_level(report: dict[str, Any], level: int) -> dict[str, Any]:
 
 def with_view(report: dict[str, Any], mode: Mode, level: int) -> dict[str, Any]:
     """The report as shown for a narrative mode and an interval level, with its narratives
-    written once for them; the report itself when it already is that view."""
+    written once for them; the report itself when it already is that view (a report built
+    without a mode has no narratives yet, so it never is)."""
     body = report["full_analysis_report"]
     if body["dashboard_mode"] == mode and body["metadata"]["interval_level"] == level:
         return report

@@ -13,6 +13,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from .formatting import count
 from .settings import METRICS
 
 __all__ = [
@@ -316,7 +317,7 @@ def _leverage(b: _Builder) -> None:
     if bad.any():
         months = [f"{d:%b %Y}" for d in m.index[bad]]
         b.skipped["debt_to_equity_ratio"] = (
-            f"not meaningful: equity is negative or near zero in {len(months)} month(s) "
+            f"not meaningful: equity is negative or near zero in {count(len(months), 'month')} "
             f"({', '.join(months[:3])}{', ...' if len(months) > 3 else ''}), where the ratio "
             "explodes or flips sign."
         )

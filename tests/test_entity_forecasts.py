@@ -67,12 +67,12 @@ def test_every_entity_is_forecast_or_listed_with_its_reason(column: str, sep: st
 
     assert [s.label for s in plan.series] == ["Nord", "Sud", "Ouest"], "largest revenue first"
     assert set(plan.skipped) == {"Late", "Closed", "Sparse"}
-    assert re.search(r"only 6 month\(s\) of history \(from Jul 2023\).*at least 12",
+    assert re.search(r"only 6 months of history \(from Jul 2023\).*at least 12",
                      plan.skipped["Late"])
-    assert "no rows since May 2023, 7 month(s) before the data ends" in plan.skipped["Closed"]
+    assert "no rows since May 2023, 7 months before the data ends" in plan.skipped["Closed"]
     assert "rows in only 25 of the 36 months" in plan.skipped["Sparse"]
     ouest = next(s for s in plan.series if s.label == "Ouest")
-    assert ouest.notes == ["2 month(s) without rows were interpolated (Oct 2021, Oct 2022)."]
+    assert ouest.notes == ["2 months without rows were interpolated (Oct 2021, Oct 2022)."]
 
 
 def test_an_entitys_history_is_the_sum_of_its_own_rows_also_per_pair() -> None:
@@ -236,7 +236,7 @@ def test_cli_report_by_store_lists_every_store(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert "per store: 2 entities forecast, 1 not" in done.stderr
-    assert "S-03: not forecast, only 6 month(s) of history" in done.stderr
+    assert "S-03: not forecast, only 6 months of history" in done.stderr
     section = json.loads(done.stdout)["full_analysis_report"]["entity_forecasts"]
     assert list(section) == ["S-01", "S-02", "S-03"]
     for name in ("S-01", "S-02"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -49,7 +50,9 @@ def _num(value: Any) -> float | None:
     return round(number, _ROUND) if math.isfinite(number) else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _day(ts: Any) -> str:
+    """A report date; cached, as a report writes the same few dozen months thousands of times."""
     return pd.Timestamp(ts).strftime("%Y-%m-%d")
 
 

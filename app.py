@@ -11,6 +11,7 @@ from components.engine import (
     mapping_review,
     prepared_for,
     run_key,
+    shown_report,
 )
 from components.entity_view import entity_ui
 from components.forecast_view import forecast_group_ui, model_detail_ui
@@ -29,10 +30,9 @@ from components.safe_text import as_code, escape_markdown
 from components.sidebar import controls_ui, upload_ui
 from components.texts import APP_TITLE, FIRST_STEP, TABS
 from components.timing_panel import COMPARISON, measured, timing_ui
-from forecasting import DataValidationError, with_entity_forecasts
+from forecasting import DataValidationError
 from forecasting.formatting import count
 from forecasting.horizon import horizon_message
-from forecasting.report import with_view
 from forecasting.settings import server_pool_size
 
 st.set_page_config(page_title=APP_TITLE, page_icon="📈", layout="wide")
@@ -78,7 +78,7 @@ except Exception as error:  # no traceback ever reaches the page; the message sa
     )
     st.stop()
 # Mode and level are display choices: the fitted report is shown for them, nothing refits.
-report = with_view(fitted, settings.mode, settings.level)
+report = shown_report(fitted, settings)
 body = report["full_analysis_report"]
 run = run_key(key, mapping, settings.horizon)
 stem = file_stem(body)
@@ -108,6 +108,4 @@ with timing:
     timing_ui(body, prepared, settings, run, server_pool_size())
     projection_ui(body["timing"], measured(COMPARISON, run))
 with downloads:
-    # What this session measured for the run travels in the report: it carries its evidence.
-    shown = downloadable(report, run)
-    downloads_ui(with_entity_forecasts(shown, *entities) if entities else shown)
+    downloads_ui(downloadable(report, run, entities))

@@ -138,13 +138,14 @@ def one(stores: int, executor: str, workers: int, horizon: int) -> dict[str, Any
     job_kb = np.mean([len(pickle.dumps(j, pickle.HIGHEST_PROTOCOL)) for j in prepared.jobs])
     result_kb = np.mean([len(pickle.dumps(r, pickle.HIGHEST_PROTOCOL)) for r in results])
     # This run's task times projected to more workers (their ratio holds on a busy machine).
-    projected = project([r.seconds for r in results], prepared.seconds + assembly_s,
-                        workers=(1, 8, 16, 32, 64))
+    tasks = [t.finished - t.started for r in results for t in r.tasks]
+    projected = project(tasks, prepared.seconds + assembly_s, workers=(1, 8, 16, 32, 64))
     return {
         "stores": stores,
         "executor": executor,
         "workers": backend.workers,
-        "tasks": len(prepared.jobs),
+        "jobs": len(prepared.jobs),
+        "tasks": len(tasks),
         "series": series,
         "failed": sum(r.status != "ok" for r in results),
         "start_s": round(start_s, 2),

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from forecasting.formatting import axis_ticks, format_value, next_months
 from forecasting.models import FAMILY_LABELS
 from forecasting.narratives import outlook
+from forecasting.settings import METRICS
 
 __all__ = [
     "WINDOW_MONTHS",
@@ -26,6 +27,11 @@ __all__ = [
 _BLUE: Final = "#1f4e79"
 _ORANGE: Final = "#d9822b"
 _BANDS: Final = ((95, "rgba(217,130,43,0.22)"), (80, "rgba(217,130,43,0.45)"))
+# 14 distinct colours, one per metric job of a run (Plotly's default cycle has 10).
+_JOB_COLOURS: Final = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#ce6dbd",
+)
 WINDOW_MONTHS: Final = 24
 """A forecast chart opens on this many months of history, then the forecast."""
 _MARGIN: Final = {"l": 10, "r": 10, "t": 60, "b": 10}
@@ -204,13 +210,22 @@ def backtest_figure(body: dict[str, Any], metric: str) -> go.Figure:
     return fig
 
 
+def _job_order(timeline: list[dict[str, Any]]) -> list[str]:
+    """The jobs in the report's metric order (the same colour for a metric on every chart),
+    any other job after them in order of appearance."""
+    jobs = list(dict.fromkeys(row["metric"] for row in timeline))
+    rank = {metric: i for i, metric in enumerate(METRICS)}
+    return sorted(jobs, key=lambda job: rank.get(job, len(rank) + jobs.index(job)))
+
+
 def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
     """One lane per worker process, one bar per task (a fit piece or a metric's combination),
-    coloured by the job it served; the hover names the task."""
+    coloured by the job it served, with a white edge so that neighbouring tasks stay apart; the
+    hover names the task."""
     workers = sorted({row["worker"] for row in timeline})
     lane = {pid: f"worker {i + 1} (pid {pid})" for i, pid in enumerate(workers)}
     fig = go.Figure()
-    for job in dict.fromkeys(row["metric"] for row in timeline):
+    for i, job in enumerate(_job_order(timeline)):
         rows = [row for row in timeline if row["metric"] == job]
         fig.add_trace(
             go.Bar(
@@ -219,6 +234,8 @@ def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
                 y=[lane[row["worker"]] for row in rows],
                 orientation="h",
                 name=job,
+                marker={"color": _JOB_COLOURS[i % len(_JOB_COLOURS)],
+                        "line": {"color": "white", "width": 1}},
                 customdata=[[row.get("key", job)] for row in rows],
                 hovertemplate="%{customdata[0]}: from %{base:.2f} s, %{x:.2f} s long"
                 "<extra></extra>",
@@ -227,9 +244,10 @@ def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
     fig.update_layout(
         title=title,
         barmode="overlay",
-        height=160 + 60 * len(workers),
-        xaxis_title="seconds since the first task started",
-        legend_title_text="job",
+        bargap=0.25,
+        height=190 + 50 * len(workers),
+        xaxis={"title": "seconds since the first task started", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.35, "yanchor": "top", "x": 0, "title": "job "},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return fig

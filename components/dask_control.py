@@ -1,6 +1,8 @@
 """The sidebar's Dask choice: a local cluster this server starts once (loopback only, closed on
-release), or a cluster at an address ($FORECAST_DASK_SCHEDULER or typed in). Also the executor
-a Timing-tab comparison runs on: the server's warm pool, or the chosen Dask cluster."""
+release), or, only where the server's operator set $FORECAST_DASK_SCHEDULER, the cluster at that
+address. The page never takes an address from the user: a typed address would make the server
+connect wherever a visitor points it. Also the executor a Timing-tab comparison runs on: the
+server's warm pool, or the chosen Dask cluster."""
 
 from __future__ import annotations
 
@@ -18,13 +20,14 @@ from forecasting.dask_cluster import (
     dask_executor,
     start_local_cluster,
 )
+from forecasting.formatting import count
 from forecasting.settings import DASK_SCHEDULER_ENV, server_pool_size
 
 from .engine import get_pool
 
-__all__ = ["comparison_pool", "dask_control_ui", "local_cluster"]
+__all__ = ["comparison_pool", "configured_scheduler", "dask_control_ui", "local_cluster"]
 
-_WHERE = {"local": "Local cluster on this server", "address": "Cluster at an address"}
+_WHERE = {"local": "Local cluster on this server", "address": "The configured cluster"}
 
 
 def _close(cluster: LocalCluster) -> None:
@@ -37,35 +40,44 @@ def local_cluster(workers: int) -> LocalCluster:
     return start_local_cluster(workers)
 
 
+def configured_scheduler() -> str | None:
+    """The scheduler address the server's environment names ($FORECAST_DASK_SCHEDULER), or None
+    when it names none."""
+    return os.environ.get(DASK_SCHEDULER_ENV, "").strip() or None
+
+
 def dask_control_ui(executor: str) -> str | None:
     """For the Dask executor, the scheduler's address the jobs go to; None for other choices.
-    A missing or malformed address stops the page with one line saying what to type."""
+    A configured address that is malformed stops the page with one line saying what to set."""
     if executor != "dask":
         return None
-    configured = os.environ.get(DASK_SCHEDULER_ENV, "").strip()
-    where = st.sidebar.radio(
-        "Dask cluster",
-        tuple(_WHERE),
-        index=1 if configured else 0,
-        format_func=_WHERE.__getitem__,
-        key="dask-where",
-        help="A local cluster runs the jobs in worker processes of this server; a cluster at "
-        "an address runs them on the machines whose workers joined that scheduler.",
+    configured = configured_scheduler()
+    where = (
+        st.sidebar.radio(
+            "Dask cluster",
+            tuple(_WHERE),
+            index=1,
+            format_func=_WHERE.__getitem__,
+            key="dask-where",
+            help="A local cluster runs the jobs in worker processes of this server; the "
+            "configured cluster runs them on the machines whose workers joined its scheduler.",
+        )
+        if configured
+        else "local"
     )
     if where == "local":
         workers = server_pool_size()
         cluster = local_cluster(workers)
-        st.sidebar.caption(f"{workers} worker process(es) on {cluster.address}.")
+        st.sidebar.caption(f"{count(workers, 'worker process', 'worker processes')} on "
+                           f"{cluster.address}.")
         return cluster.address
-    typed = st.sidebar.text_input(
-        "Scheduler address", value=configured, placeholder="tcp://10.0.0.5:8786", key="dask-address"
-    )
     try:
-        return check_address(typed)
+        address = check_address(configured or "")
     except ValueError as error:
-        st.sidebar.error(str(error) if typed.strip() else "Type the Dask scheduler's address.")
+        st.sidebar.error(f"{error} Set {DASK_SCHEDULER_ENV} on the server to such an address.")
         st.stop()
-    return None  # st.stop() ends the run; this line is never reached
+    st.sidebar.caption(f"Scheduler {address}, set by the server's {DASK_SCHEDULER_ENV}.")
+    return address
 
 
 @contextmanager

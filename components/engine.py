@@ -36,6 +36,7 @@ from forecasting.formatting import count
 from forecasting.kpis import KpiFrame
 from forecasting.logging_setup import configure_logging
 from forecasting.pipeline import build_jobs, forecast
+from forecasting.report import with_view
 from forecasting.settings import DEFAULT_LEVEL, INPUT_LIMITS, MODES, server_pool_size
 from forecasting.textfile import clean_name
 
@@ -48,6 +49,7 @@ __all__ = [
     "mapping_review",
     "prepared_for",
     "run_key",
+    "shown_report",
 ]
 
 
@@ -145,6 +147,19 @@ def forecast_report(
     return report
 
 
+def shown_report(fitted: dict[str, Any], settings: RunSettings) -> dict[str, Any]:
+    """The fitted report as shown for the chosen mode and level, its narratives written once per
+    view: the session keeps the last view, so the reruns of other widgets reuse it."""
+    body = fitted["full_analysis_report"]
+    view = (body["metadata"]["generated_at"], body["timing"]["wall_seconds"], settings)
+    kept = st.session_state.get("shown-report")
+    if kept is not None and kept[0] == view:
+        return kept[1]  # type: ignore[no-any-return]
+    report = with_view(fitted, settings.mode, settings.level)
+    st.session_state["shown-report"] = (view, report)
+    return report
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _run_report(
     key: str,
@@ -170,4 +185,4 @@ def _run_report(
     pool = get_pool() if settings.executor in ("processes", "sequential") else None
     analysis = forecast(_prepared, settings, pool, _on_result, _expected_seconds)
     slot.empty()
-    return build_report(analysis, MODES[0])
+    return build_report(analysis, None)  # narratives: once, for the view shown (shown_report)

@@ -15,6 +15,7 @@ from forecasting import DataValidationError, MetricResult, Prepared, RunSettings
 from forecasting.columns import COLUMN_LABELS
 from forecasting.entities import ENTITY_METRICS
 from forecasting.entity_report import entity_forecasts
+from forecasting.formatting import format_value
 from forecasting.kpis import METRIC_INFO
 from forecasting.pipeline import forecast, with_entities
 from forecasting.settings import MODES
@@ -27,6 +28,7 @@ __all__ = ["entity_ui"]
 
 _OFF = ""
 _GRID_MOST = 24
+_RIGHT = st.column_config.TextColumn(alignment="right")
 
 
 def _by_label(choice: str) -> str:
@@ -61,6 +63,8 @@ def _entity_run(
 
 
 def _ranking(section: dict[str, Any], metric: str) -> pd.DataFrame:
+    """Entities by expected change, largest first; amounts written like the cards."""
+    unit = METRIC_INFO[metric].unit
     rows = []
     for name, entry in section.items():
         change = entry["expected_change"].get(metric)
@@ -69,16 +73,20 @@ def _ranking(section: dict[str, Any], metric: str) -> pd.DataFrame:
             continue
         rows.append({
             "Entity": name,
-            "Same months a year earlier": change["year_before_total"],
-            "Forecast": change["forecast_total"],
-            "Expected change %": change["change_percent"],
+            "Same months a year earlier": format_value(change["year_before_total"], unit),
+            "Forecast": format_value(change["forecast_total"], unit),
+            "Expected change": change["change_percent"],
             "Model": health.get("best_model_selected"),
             "Backtest MASE": health.get("backtest_mase"),
         })
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    return frame.sort_values("Expected change %", ascending=False, na_position="last")
+    frame = frame.sort_values("Expected change", ascending=False, na_position="last")
+    frame["Expected change"] = [
+        "n/a" if pd.isna(v) else f"{v:+.1f}%" for v in frame["Expected change"]
+    ]
+    return frame
 
 
 def _not_forecast(section: dict[str, Any]) -> pd.DataFrame:
@@ -114,9 +122,9 @@ def _show(section: dict[str, Any]) -> None:
                 "the forecast months against the same months a year earlier")
     st.dataframe(ranking, hide_index=True, width="stretch", key="entity-ranking",
                  column_config={
-                     "Same months a year earlier": st.column_config.NumberColumn(format="%.0f"),
-                     "Forecast": st.column_config.NumberColumn(format="%.0f"),
-                     "Expected change %": st.column_config.NumberColumn(format="%+.1f"),
+                     "Same months a year earlier": _RIGHT,
+                     "Forecast": _RIGHT,
+                     "Expected change": _RIGHT,
                      "Backtest MASE": st.column_config.NumberColumn(format="%.2f"),
                  })
     forecast_names = [n for n, e in section.items() if e["status"] == "ok"]

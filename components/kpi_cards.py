@@ -24,7 +24,7 @@ _SHORT = {
 
 
 def _label(metric: str, card: dict[str, Any]) -> str:
-    return _SHORT.get(card["label"], _SHORT.get(metric, card["label"]))
+    return str(_SHORT.get(card["label"], _SHORT.get(metric, card["label"])))
 
 
 def _delta(card: dict[str, Any]) -> str | None:

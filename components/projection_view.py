@@ -32,20 +32,30 @@ def projection_points(
     return points, "this report's run", len(durations)
 
 
+def _cell(value: float | None, text: str = "{:.2f}") -> str:
+    """A figure as the table shows it; a count without one is an empty cell, not 'None'."""
+    return "" if value is None else text.format(value)
+
+
 def _table(points: list[dict[str, Any]]) -> pd.DataFrame:
     claimed = {c["workers"]: c for c in claimed_table()}
     rows = []
     for p in (p for p in points if p["workers"] in _SHOWN):
-        was = claimed.get(p["workers"])
+        was = claimed.get(p["workers"]) or {}
         rows.append({
             "Workers": p["workers"],
-            "Projected s": p["wall_s"],
-            "Projected speedup": p["speedup"],
-            "Measured here s": p["measured_wall_s"],
-            "Replaced system s (claimed)": was["wall_s"] if was else None,
-            "Claimed speedup": was["speedup"] if was else None,
+            "Projected s": _cell(p["wall_s"]),
+            "Projected speedup": _cell(p["speedup"], "{:.2f}x"),
+            "Measured here s": _cell(p["measured_wall_s"]),
+            "Replaced system s (claimed)": _cell(was.get("wall_s"), "{:.0f}"),
+            "Claimed speedup": _cell(was.get("speedup"), "{:.2f}x"),
         })
-    return pd.DataFrame(rows).astype("float64").astype({"Workers": "int64"})
+    return pd.DataFrame(rows, columns=list(_COLUMNS))
+
+
+_COLUMNS: Final = ("Workers", "Projected s", "Projected speedup", "Measured here s",
+                   "Replaced system s (claimed)", "Claimed speedup")
+_RIGHT: Final = st.column_config.TextColumn(alignment="right")
 
 
 def projection_ui(timing: dict[str, Any], comparison: dict[str, Any] | None) -> None:
@@ -62,11 +72,6 @@ def projection_ui(timing: dict[str, Any], comparison: dict[str, Any] | None) -> 
     st.dataframe(
         _table(points),
         hide_index=True,
-        column_config={
-            "Projected s": st.column_config.NumberColumn(format="%.2f"),
-            "Projected speedup": st.column_config.NumberColumn(format="%.2fx"),
-            "Measured here s": st.column_config.NumberColumn(format="%.2f"),
-            "Claimed speedup": st.column_config.NumberColumn(format="%.2fx"),
-        },
+        column_config={name: _RIGHT for name in _COLUMNS[1:]},
         key="projection-table",
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from forecasting import dumps, forecasts_csv, with_comparison
+from forecasting import dumps, forecasts_csv, with_comparison, with_entity_forecasts
 
 from .timing_panel import COMPARISON, SWEEP, measured
 
@@ -26,14 +26,20 @@ def file_stem(body: dict[str, Any]) -> str:
     return stem + (f"_and_{len(names) - 1}_more" if len(names) > 1 else "")
 
 
-def downloadable(report: dict[str, Any], run: str) -> dict[str, Any]:
-    """The report shown, with what this session measured for the same run (the comparison and
-    the scaling sweep) in its timing: a shared report carries its own evidence."""
+def downloadable(
+    report: dict[str, Any], run: str, entities: tuple[list[str], dict[str, Any]] | None
+) -> dict[str, Any]:
+    """What is downloaded, assembled in one place: the report shown, with what this session
+    measured for the same run (the comparison and the scaling sweep, kept in the session) in its
+    timing, and the per-entity section when one was asked for. A shared report carries its own
+    evidence, whatever order the tabs ran in."""
     comparison = measured(COMPARISON, run)
     sweep = measured(SWEEP, run)
-    if comparison is None and sweep is None:
-        return report
-    return with_comparison(report, {**(comparison or {}), **({"scaling": sweep} if sweep else {})})
+    if comparison is not None or sweep is not None:
+        report = with_comparison(
+            report, {**(comparison or {}), **({"scaling": sweep} if sweep else {})}
+        )
+    return with_entity_forecasts(report, *entities) if entities else report
 
 
 def downloads_ui(report: dict[str, Any]) -> None:

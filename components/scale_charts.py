@@ -10,7 +10,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .charts import tick_format
+from forecasting.formatting import axis_ticks
 
 __all__ = ["entity_grid_figure", "projection_figure"]
 
@@ -20,7 +20,22 @@ _GREY = "#888"
 _HISTORY_MONTHS = 24
 
 
-def _panel(fig: go.Figure, entry: dict[str, Any], metric: str, row: int, col: int) -> None:
+def _panel(fig: go.Figure, entry: dict[str, Any], metric: str, row: int, col: int,
+           unit: str) -> None:
+    """One entity's panel, its y ticks written like the cards ($932K, not 932k)."""
+    _panel_traces(fig, entry, metric, row, col)
+    values = [p["value"] for p in entry["history"].get(metric, [])[-_HISTORY_MONTHS:]] + [
+        b[f"{side}_95"] for b in entry["forecast_bands"].get(metric, [])
+        for side in ("lower", "upper")]
+    values = [v for v in values if v is not None]
+    if values:
+        ticks, text = axis_ticks(min(values), max(values), unit, target=4)
+        fig.update_yaxes(tickvals=ticks, ticktext=text, row=row, col=col)
+
+
+def _panel_traces(
+    fig: go.Figure, entry: dict[str, Any], metric: str, row: int, col: int
+) -> None:
     history = entry["history"].get(metric, [])[-_HISTORY_MONTHS:]
     chart = entry["forecast_chart"].get(metric, [])
     bands = entry["forecast_bands"].get(metric, [])
@@ -69,8 +84,7 @@ def entity_grid_figure(
     fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles,
                         vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.06)
     for i, name in enumerate(entities):
-        _panel(fig, section[name], metric, i // columns + 1, i % columns + 1)
-    fig.update_yaxes(**tick_format(unit))
+        _panel(fig, section[name], metric, i // columns + 1, i % columns + 1, unit)
     fig.update_annotations(font={"size": 12})
     fig.update_layout(height=100 + 220 * rows, margin={"l": 10, "r": 10, "t": 70, "b": 10},
                       legend={"orientation": "h", "y": -0.04 if rows > 2 else -0.12})

@@ -22,7 +22,7 @@ EXECUTOR_LABELS: Final = {
     "processes": "Process pool (parallel)",
     "sequential": "Sequential (one after another)",
     "threads": "Threads",
-    "dask": "Dask cluster (local or at an address)",
+    "dask": "Dask cluster",
 }
 HELP: Final = {
     "upload": "One or more CSV exports (monthly or daily rows). Several files are merged; exact "

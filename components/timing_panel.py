@@ -156,22 +156,24 @@ def _comparison_ui(c: dict[str, Any]) -> None:
     _family_split(c)
 
 
-_SWEEP_NAMES = {
-    "workers": "Workers",
-    "parallel_s": "Time (s)",
-    "speedup": "Speedup",
-    "ideal": "Ideal",
-    "cpus": "CPUs the workers got",
-    "sequential_s": "One worker, one after another (s)",
-}
-_SWEEP_FORMATS = {
-    "Workers": st.column_config.NumberColumn(format="%d"),
-    "Time (s)": st.column_config.NumberColumn(format="%.2f"),
-    "Speedup": st.column_config.NumberColumn(format="%.2fx"),
-    "Ideal": st.column_config.NumberColumn(format="%dx"),
-    "CPUs the workers got": st.column_config.NumberColumn(format="%.1f"),
-    "One worker, one after another (s)": st.column_config.NumberColumn(format="%.2f"),
-}
+# The sweep's columns, readable names and how each figure is written; a run without a figure
+# (the CPUs of Dask workers on other machines) is an empty cell, not 'None'.
+_SWEEP_COLUMNS = (
+    ("workers", "Workers", "{:d}"),
+    ("parallel_s", "Time (s)", "{:.2f}"),
+    ("speedup", "Speedup", "{:.2f}x"),
+    ("ideal", "Ideal", "{:d}x"),
+    ("cpus", "CPUs the workers got", "{:.1f}"),
+    ("sequential_s", "One worker, one after another (s)", "{:.2f}"),
+)
+
+
+def _sweep_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{name: "" if r.get(field) is None else text.format(r[field])
+          for field, name, text in _SWEEP_COLUMNS} for r in rows],
+        columns=[name for _, name, _ in _SWEEP_COLUMNS],
+    )
 
 
 def _and(numbers: list[int]) -> str:
@@ -192,8 +194,9 @@ def sweep_ui(rows: list[dict[str, Any]]) -> None:
             "their CPUs, so those speedups are not a measure of the engine.",
             icon="⚠️",
         )
-    table = pd.DataFrame(rows).reindex(columns=list(_SWEEP_NAMES)).rename(columns=_SWEEP_NAMES)
-    st.dataframe(table, hide_index=True, column_config=_SWEEP_FORMATS)
+    right = st.column_config.TextColumn(alignment="right")
+    st.dataframe(_sweep_table(rows), hide_index=True,
+                 column_config={name: right for _, name, _ in _SWEEP_COLUMNS})
 
 
 def _run_comparison(prepared: Prepared, settings: RunSettings, run: str) -> None:

@@ -5,6 +5,7 @@ the sentence names both, so the page can switch level without recomputing anythi
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 from .narratives import format_value
 from .selection import Selection
 
-__all__ = ["ACCURACY_DEFINITION", "accuracy_entry"]
+__all__ = ["ACCURACY_DEFINITION", "accuracy_entry", "fold_months"]
 
 ACCURACY_DEFINITION: Final = (
     "Measured on the backtest: the shipped forecast made from past months and compared with what "
@@ -36,6 +37,12 @@ def _typical_error(actual: np.ndarray, predicted: np.ndarray, unit: str) -> tupl
     return mae, f"{mae:.1f} pts" if unit == "percent" else format_value(mae, unit)
 
 
+@functools.lru_cache(maxsize=256)
+def fold_months(start: pd.Timestamp, months: int) -> tuple[pd.Timestamp, ...]:
+    """The month starts a backtest fold covers (every family's folds share a few origins)."""
+    return tuple(pd.date_range(start, periods=months, freq="MS"))
+
+
 def _backtest(
     sel: Selection, history: pd.Series
 ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
@@ -43,9 +50,11 @@ def _backtest(
     each fell inside the 80% and the 95% band."""
     actual, predicted = [], []
     inside: dict[int, list[bool]] = {80: [], 95: []}
+    by_month = dict(zip(pd.DatetimeIndex(history.index), history.to_numpy(dtype="float64"),
+                        strict=True))
     for fold in sel.folds.get(sel.best, []):
-        dates = pd.date_range(fold.start, periods=len(fold.predicted), freq="MS")
-        values = history.reindex(dates).to_numpy(dtype="float64")
+        dates = fold_months(pd.Timestamp(fold.start), len(fold.predicted))
+        values = np.array([by_month.get(d, np.nan) for d in dates], dtype="float64")
         keep = np.isfinite(values)
         actual.extend(values[keep])
         predicted.extend(fold.predicted[keep])

@@ -9,6 +9,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from .formatting import count
 from .kpis import KpiFrame
 
 __all__ = ["plausibility_alerts"]
@@ -86,7 +87,8 @@ def _margins(values: pd.DataFrame) -> list[dict[str, Any]]:
                     "medium",
                     metric,
                     f"{label} beyond ±100%",
-                    f"{label} is beyond ±100% in {len(beyond)} month(s) ({_months(beyond.index)};"
+                    f"{label} is beyond ±100% in {count(len(beyond), 'month')} "
+                    f"({_months(beyond.index)};"
                     f" {beyond.iloc[-1]:+.0f}%): check that revenue and costs are in the same "
                     "units and periods.",
                 )
@@ -104,7 +106,8 @@ def _revenue(monthly: pd.DataFrame) -> list[dict[str, Any]]:
                 "medium",
                 "revenue",
                 "Months without revenue",
-                f"Revenue is zero in {len(zero)} month(s) ({_months(zero.index)}): growth from "
+                f"Revenue is zero in {count(len(zero), 'month')} ({_months(zero.index)}): growth "
+                "from "
                 "those months is not defined, and a forecast treats them as real.",
             )
         )

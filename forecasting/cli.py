@@ -19,6 +19,7 @@ from .dask_cluster import DaskExecutor, check_address
 from .entities import parse_by
 from .errors import ForecastingError
 from .executors import open_backend
+from .formatting import count
 from .horizon import check_horizon
 from .logging_setup import configure_logging
 from .pipeline import (
@@ -206,7 +207,7 @@ def _bench(args: argparse.Namespace) -> int:
     def phase(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)
 
-    phase(f"starting a pool of {args.workers} worker(s)")
+    phase(f"starting a pool of {count(args.workers, 'worker')}")
     with make_worker_pool(args.workers) as pool:
         result = compare(prepared, pool, args.workers, max(1, args.repeat), on_phase=phase)
         if args.sweep:

@@ -17,6 +17,7 @@ from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from typing import Any, Final
 
+from .formatting import count
 from .logging_setup import logger
 from .worker_process import plain_main
 
@@ -99,7 +100,7 @@ def start_local_cluster(workers: int) -> LocalCluster:
         )
     local = LocalCluster(cluster, workers)
     logger.bind(event="dask_local", address=local.address, workers=workers).info(
-        f"started a local Dask cluster of {workers} worker(s) at {local.address}"
+        f"started a local Dask cluster of {count(workers, 'worker')} at {local.address}"
     )
     return local
 

@@ -10,6 +10,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from .formatting import count as count_of
+
 __all__ = ["DateColumn", "parse_date_column", "parse_dates"]
 
 _ISO_LIKE: Final = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y-%m", "%Y/%m")
@@ -102,7 +104,7 @@ def _order_of_slashed(text: pd.Series) -> tuple[bool, str, str]:
         return (
             day_first,
             DAY_FIRST_LABEL if day_first else MONTH_FIRST_LABEL,
-            f"{count} date(s) such as {example} can only be read that way",
+            f"{count_of(count, 'date')} such as {example} can only be read that way",
         )
     return _order_by_calendar(text[parts.index])
 
@@ -124,12 +126,13 @@ def _order_by_calendar(ambiguous: pd.Series) -> tuple[bool, str, str]:
     if as_month_first and not as_day_first:
         return False, MONTH_FIRST_LABEL, (
             f"every date reads both ways; read month first they are {as_month_first} over "
-            f"{months[1]} months, read day first they would fall in {months[0]} month(s)"
+            f"{months[1]} months, read day first they would fall in {count_of(months[0], 'month')}"
         )
     if as_day_first and not as_month_first:
         return True, DAY_FIRST_LABEL, (
             f"every date reads both ways; read day first they are {as_day_first} over "
-            f"{months[0]} months, read month first they would fall in {months[1]} month(s)"
+            f"{months[0]} months, read month first they would fall in "
+            f"{count_of(months[1], 'month')}"
         )
     return True, DAY_FIRST_LABEL, (
         "every date reads both ways and neither order is more regular: read day first, "

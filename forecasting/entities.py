@@ -16,6 +16,7 @@ import pandas as pd
 
 from .columns import COLUMN_LABELS, ENTITIES
 from .errors import DataValidationError
+from .formatting import count
 from .horizon import max_supported_horizon
 from .ingest import IngestResult
 from .months import MIN_MONTHS, month_label
@@ -91,8 +92,8 @@ def check_by(by: Sequence[str], available: Sequence[str]) -> tuple[str, ...]:
     missing = [c for c in by if c not in available]
     if missing:
         raise DataValidationError(
-            f"This data has no {' or '.join(missing)} column to forecast by; its entity "
-            f"column(s): {', '.join(available)}."
+            f"This data has no {' or '.join(missing)} column to forecast by; it can be "
+            f"forecast by {' or '.join(available)}."
         )
     return by
 
@@ -155,14 +156,14 @@ def _why_not(revenue: pd.Series, months: pd.DatetimeIndex, horizon: int) -> str 
     if last < months[-1]:
         behind = int((months > last).sum())
         return (
-            f"no rows since {month_label(last)}, {behind} month(s) before the data ends; a "
+            f"no rows since {month_label(last)}, {count(behind, 'month')} before the data ends; a "
             "forecast would start from months it does not have."
         )
     span = int((months >= first).sum())
     if span < MIN_MONTHS:
         return (
-            f"only {span} month(s) of history (from {month_label(first)}); forecasting needs at "
-            f"least {MIN_MONTHS}."
+            f"only {count(span, 'month')} of history (from {month_label(first)}); forecasting "
+            f"needs at least {MIN_MONTHS}."
         )
     if span - len(present) > _MOST_MISSING * span:
         return (
@@ -187,7 +188,8 @@ def _series(
     notes = []
     if gaps.any():
         notes.append(
-            f"{int(gaps.sum())} month(s) without rows were interpolated "
+            f"{count(int(gaps.sum()), 'month')} without rows "
+            f"{'was' if int(gaps.sum()) == 1 else 'were'} interpolated "
             f"({', '.join(month_label(m) for m in span[gaps][:3])}"
             f"{', ...' if gaps.sum() > 3 else ''})."
         )

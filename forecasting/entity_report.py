@@ -4,6 +4,7 @@ the reason it was not forecast."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -47,11 +48,13 @@ def _skipped_entry(keys: dict[str, str], reason: str) -> dict[str, Any]:
 def _history_rows(series: EntitySeries, metric: str) -> list[dict[str, Any]]:
     from .report import _day, _num
 
-    filled = set(series.filled)
+    filled = set(pd.DatetimeIndex(series.filled))
+    values = series.values[metric]
     return [
-        {"date": _day(d), "value": _num(v), "filled": pd.Timestamp(str(d)) in filled}
-        for d, v in series.values[metric].items()
-        if not pd.isna(v)
+        {"date": _day(d), "value": _num(v), "filled": d in filled}
+        for d, v in zip(pd.DatetimeIndex(values.index), values.to_numpy(dtype="float64"),
+                        strict=True)
+        if not math.isnan(v)
     ]
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from .columns import COLUMN_LABELS, ENTITIES, MappingDecision, map_columns
 from .dates import parse_date_column
 from .errors import DataValidationError
+from .formatting import count
 from .layouts import MONTH_COLUMN, WideLayout, months_across
 from .parsing import AmountColumn, parse_amount_column
 from .reading import RawTable, read_table
@@ -144,7 +145,7 @@ def _amounts(
         )
     if column.out_of_range:
         summary.warnings.append(
-            f"{column.out_of_range} {COLUMN_LABELS[canonical].lower()} value(s) in {name} "
+            f"{count(column.out_of_range, COLUMN_LABELS[canonical].lower() + ' value')} in {name} "
             "are infinite or beyond ±1e15 and were treated as missing."
         )
     found = set(column.currencies)
@@ -152,7 +153,7 @@ def _amounts(
     if earlier is not None:
         found.add(earlier)
     if len(found) > 1:
-        counts = ", ".join(f"{c} in {n} cell(s)" for c, n in column.currencies.items())
+        counts = ", ".join(f"{c} in {count(n, 'cell')}" for c, n in column.currencies.items())
         why = (
             f"{plain(header)} in {name} mixes currencies ({counts or ', '.join(found)}); "
             "amounts in different currencies cannot be added. Convert them to one currency, or "

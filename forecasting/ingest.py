@@ -18,6 +18,7 @@ from .balances import aggregate_months
 from .columns import BALANCES, COLUMN_LABELS, ENTITIES, FLOWS
 from .errors import DataValidationError
 from .fileframe import canonical_frame
+from .formatting import count
 from .months import (
     MIN_MONTHS,
     check_length,
@@ -68,7 +69,8 @@ def _drop_duplicates(rows: pd.DataFrame, summary: IngestSummary) -> pd.DataFrame
             first = pd.Timestamp(shared.index[0])
             names = sorted(set(rows.loc[rows["date"] == first, "_file"]))
             summary.warnings.append(
-                f"{len(shared)} date(s) appear in more than one file with different values "
+                f"{count(len(shared), 'date')} {'appears' if len(shared) == 1 else 'appear'} in "
+                "more than one file with different values "
                 f"(e.g. {first:%Y-%m-%d} in {' and '.join(names)}): their "
                 "amounts were added together. If one export restates the other, upload only the "
                 "newer one."
@@ -149,7 +151,8 @@ def ingest(
     summary.future_months = len(future)
     if len(future):
         summary.warnings.append(
-            f"{len(future)} month(s) lie in the future ({month_label(future[0])} onwards): "
+            f"{count(len(future), 'month')} {'lies' if len(future) == 1 else 'lie'} in the future "
+            f"({month_label(future[0])} onwards): "
             "check the date column."
         )
     flows = aggregated.entity_flows

@@ -13,6 +13,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from .formatting import count
 from .settings import METRICS
 
 __all__ = [
@@ -199,7 +200,12 @@ def _days_in_month(index: pd.Index) -> pd.Series:
 
 def _need(monthly: pd.DataFrame, *columns: str) -> str | None:
     missing = [c for c in columns if c not in monthly]
-    return None if not missing else f"needs the {' and '.join(missing)} column(s)."
+    return None if not missing else _needs_text(missing)
+
+
+def _needs_text(missing: list[str]) -> str:
+    """'needs the ar column.', 'needs the ap and expenses columns.'"""
+    return f"needs the {' and '.join(missing)} column{'s' if len(missing) > 1 else ''}."
 
 
 class _Builder:
@@ -245,7 +251,7 @@ def _flows(b: _Builder) -> None:
     if costs is not None:
         b.out["expenses"] = costs
     else:
-        b.skipped["expenses"] = "needs the expenses column(s)."
+        b.skipped["expenses"] = "needs the expenses column."
     if "profit" in m:
         b.out["profit"] = m["profit"]
     elif costs is not None:
@@ -269,7 +275,7 @@ def _working_capital_days(b: _Builder) -> None:
         )
     else:
         missing = [c for c in ("ap",) if c not in m] + (["expenses"] if base is None else [])
-        b.skipped["dpo"] = f"needs the {' and '.join(missing)} column(s)."
+        b.skipped["dpo"] = _needs_text(missing)
     if "dso" in b.out and "dpo" in b.out:
         ccc = b.out["dso"] - b.out["dpo"]
         if "inventory" in m and base is not None:
@@ -311,7 +317,7 @@ def _leverage(b: _Builder) -> None:
     if bad.any():
         months = [f"{d:%b %Y}" for d in m.index[bad]]
         b.skipped["debt_to_equity_ratio"] = (
-            f"not meaningful: equity is negative or near zero in {len(months)} month(s) "
+            f"not meaningful: equity is negative or near zero in {count(len(months), 'month')} "
             f"({', '.join(months[:3])}{', ...' if len(months) > 3 else ''}), where the ratio "
             "explodes or flips sign."
         )
@@ -328,7 +334,7 @@ def _ratios(b: _Builder) -> None:
     if "expenses" in b.out:
         b.out["expense_ratio"] = safe_divide(b.out["expenses"], m["revenue"]) * 100
     else:
-        b.skipped["expense_ratio"] = "needs the expenses column(s)."
+        b.skipped["expense_ratio"] = "needs the expenses column."
     previous = m["revenue"].shift(1)
     b.out["growth_rate"] = safe_divide(m["revenue"] - previous, previous.abs()) * 100
     b.notes["growth_rate"] = "Forecast derived from the revenue forecast and its bounds."

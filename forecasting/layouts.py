@@ -36,7 +36,9 @@ def months_across(frame: pd.DataFrame) -> WideLayout | None:
     A report by month has at least three headers that read as months, text labels in its first
     column (the accounts) and nothing but months, totals and labels across the top."""
     headers = list(frame.columns)
-    if len(headers) < _MIN_MONTH_COLUMNS + 1:
+    # Every month header ("Jan 2024", "2024-01", "01/2024") carries a year: without three headers
+    # holding digits there is nothing to parse (parsing costs ~40 ms a file).
+    if sum(any(c.isdigit() for c in str(h)) for h in headers[1:]) < _MIN_MONTH_COLUMNS:
         return None
     readable = parse_date_column(pd.Series(headers[1:], dtype=str)).values.notna().tolist()
     months = [h for h, ok in zip(headers[1:], readable, strict=True) if ok]

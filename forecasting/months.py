@@ -10,6 +10,7 @@ import pandas as pd
 
 from .columns import COLUMN_LABELS
 from .errors import DataValidationError
+from .formatting import count
 from .summary import IngestSummary
 
 __all__ = [
@@ -65,7 +66,8 @@ def _revenue_cause(summary: IngestSummary) -> str:
     encodings = sorted({e for e in summary.encodings.values() if e != "UTF-8"})
     read_as = f" The file was read as {', '.join(encodings)} text." if encodings else ""
     return (
-        f" {unreadable} revenue value(s) could not be read as numbers (expected e.g. 152000, "
+        f" {count(unreadable, 'revenue value')} could not be read as numbers (expected e.g. "
+        "152000, "
         f"$152,000 or 152.000,00).{read_as}"
     )
 
@@ -82,7 +84,8 @@ def trim_to_revenue(monthly: pd.DataFrame, summary: IngestSummary) -> tuple[pd.D
     outside = monthly.index[(monthly.index < first) | (monthly.index > last)]
     if len(outside):
         summary.warnings.append(
-            f"{len(outside)} month(s) have no revenue at the start or end of the data "
+            f"{count(len(outside), 'month')} {'has' if len(outside) == 1 else 'have'} no revenue "
+            "at the start or end of the data "
             f"({_months_text(outside)}): left out, the history runs from {month_label(first)} "
             f"to {month_label(last)}."
         )
@@ -100,7 +103,8 @@ def check_length(monthly: pd.DataFrame, without_revenue: int = 0) -> None:
             else ""
         )
         raise DataValidationError(
-            f"Only {months} month(s) of data were found ({span}){more}; forecasting needs at "
+            f"Only {count(months, 'month')} of data {'was' if months == 1 else 'were'} found "
+            f"({span}){more}; forecasting needs at "
             f"least {MIN_MONTHS} months. Upload a longer export, or several exports together."
         )
 
@@ -116,7 +120,8 @@ def _skip_reason(series: pd.Series, months: int) -> str | None:
     if last is not None and last < series.index[-1]:
         gap = int((series.index > last).sum())
         return (
-            f"it stops in {month_label(last)}, {gap} month(s) before the data ends; a forecast "
+            f"it stops in {month_label(last)}, {count(gap, 'month')} before the data ends; a "
+            "forecast "
             "would start from months it does not have."
         )
     return None
@@ -141,7 +146,8 @@ def fill_gaps(monthly: pd.DataFrame, summary: IngestSummary) -> tuple[pd.DataFra
         if first is not None and first > monthly.index[0]:
             late = int((monthly.index < first).sum())
             summary.notes.append(
-                f"{COLUMN_LABELS[col]} starts in {month_label(first)}, {late} month(s) after "
+                f"{COLUMN_LABELS[col]} starts in {month_label(first)}, {count(late, 'month')} "
+                "after "
                 "revenue: its metrics start there, nothing is filled before it."
             )
     values = monthly[kept]

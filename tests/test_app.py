@@ -572,7 +572,8 @@ def _sweep_page() -> None:
     from components.timing_panel import sweep_ui
 
     rows = [{"sequential_s": 20.0, "workers": w, "parallel_s": 20.0 / s, "speedup": s,
-             "ideal": w, "cpus": c} for w, s, c in ((1, 1.0, 0.98), (2, 1.2, 1.1), (3, 2.7, 2.9))]
+             "ideal": w, "cpus": c}
+            for w, s, c in ((1, 1.0, 0.98), (2, 1.2, 1.1), (3, 2.7, 2.9), (4, 3.5, None))]
     sweep_ui(rows)
 
 
@@ -583,7 +584,10 @@ def test_the_scaling_sweep_reads_in_whole_workers_and_plain_column_names() -> No
     table = at.dataframe[0].value
     assert list(table.columns) == ["Workers", "Time (s)", "Speedup", "Ideal",
                                    "CPUs the workers got", "One worker, one after another (s)"]
+    assert list(table["Workers"]) == ["1", "2", "3", "4"]
+    # A run whose workers' CPU could not be read (Dask on other machines) leaves the cell empty.
+    assert list(table["CPUs the workers got"]) == ["1.0", "1.1", "2.9", ""]
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert spec["layout"]["xaxis"]["tickvals"] == [1, 2, 3]
+    assert spec["layout"]["xaxis"]["tickvals"] == [1, 2, 3, 4]
     # 2 workers that got 1.1 CPUs are named as a busy machine; 3 that got 2.9 are not.
     assert any("with 2 workers they got less than 80%" in w.value for w in at.warning)

@@ -13,6 +13,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import distributed  # the test extra installs it
 import pytest
 from paths import SEED_DIR
 
@@ -127,7 +128,6 @@ def test_bench_timeline_runs_each_task_once_and_never_two_at_once_on_a_worker(
 
 def on_dask_workers(address: str) -> list[int]:
     """The process ids of the cluster's workers."""
-    distributed = pytest.importorskip("distributed")
     with distributed.Client(address, timeout=30) as client:
         return sorted(client.run(os.getpid).values())
 
@@ -156,7 +156,6 @@ def test_bench_projects_its_measured_tasks_to_64_workers(bench: dict[str, Any]) 
 @pytest.fixture(scope="module")
 def dask_scheduler() -> Iterator[str]:
     """A real two-worker Dask cluster on loopback; its scheduler's address."""
-    distributed = pytest.importorskip("distributed")
     # Spawned workers re-import __main__; if a Streamlit page run earlier in this session left
     # itself there, they would re-run the page. plain_main hides it while they start.
     with plain_main():

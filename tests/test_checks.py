@@ -45,8 +45,8 @@ def test_dpo_over_a_year_is_flagged() -> None:
 
 
 @pytest.mark.parametrize(("liabilities", "months"), [
-    (np.full(24, 60_000.0), "24 month(s) (Jan 2023, Feb 2023, Mar 2023, ...)"),  # negative
-    (np.r_[np.full(20, 40_000.0), np.full(4, 49_999.9)], "4 month(s) (Sep 2024"),  # near zero
+    (np.full(24, 60_000.0), "24 months (Jan 2023, Feb 2023, Mar 2023, ...)"),  # negative
+    (np.r_[np.full(20, 40_000.0), np.full(4, 49_999.9)], "4 months (Sep 2024"),  # near zero
 ])
 def test_negative_or_near_zero_equity_makes_leverage_not_meaningful(liabilities: np.ndarray,
                                                                     months: str) -> None:
@@ -64,7 +64,7 @@ def test_margins_beyond_100_percent_are_flagged_with_their_months() -> None:
     expenses[[4, 9]] = 30_000.0  # costs in the wrong unit in two months
     frame = monthly(expenses=expenses)
     detail = alerts_for(frame)["Expense ratio beyond ±100%"]["detail"]
-    assert "in 2 month(s) (May 2023, Oct 2023" in detail
+    assert "in 2 months (May 2023, Oct 2023" in detail
     assert "Profit margin beyond ±100%" in alerts_for(frame)
 
 
@@ -81,7 +81,7 @@ def test_zero_revenue_months_are_named() -> None:
     revenue = np.linspace(10_000, 13_000, 24)
     revenue[[2, 3]] = 0.0
     detail = alerts_for(monthly(revenue=revenue))["Months without revenue"]["detail"]
-    assert detail.startswith("Revenue is zero in 2 month(s) (Mar 2023, Apr 2023)")
+    assert detail.startswith("Revenue is zero in 2 months (Mar 2023, Apr 2023)")
 
 
 def test_a_late_starting_column_starts_late_and_is_not_filled_backwards() -> None:
@@ -93,7 +93,7 @@ def test_a_late_starting_column_starts_late_and_is_not_filled_backwards() -> Non
     assert ar.iloc[:8].isna().all()  # never the first reading copied backwards
     assert ar.iloc[8] == 1508
     assert not result.filled["ar"].any()
-    assert "Accounts receivable starts in Sep 2022, 8 month(s) after revenue" in " ".join(
+    assert "Accounts receivable starts in Sep 2022, 8 months after revenue" in " ".join(
         result.summary.lines())
     dso = compute_kpis(result.monthly).values["dso"]
     assert dso.first_valid_index() == pd.Timestamp("2022-09-01")
@@ -106,7 +106,7 @@ def test_a_column_that_stops_early_is_left_out_with_the_reason() -> None:
     result = ingest([SourceFile("stops.csv", ("\n".join(lines) + "\n").encode())])
     assert "cashflow" not in result.monthly
     assert result.summary.skipped_columns["cashflow"].startswith(
-        "it stops in Aug 2023, 4 month(s) before the data ends")
+        "it stops in Aug 2023, 4 months before the data ends")
 
 
 def test_zero_revenue_in_the_prior_year_gives_no_year_over_year_growth() -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import REPO
 
 from forecasting import METRICS
 
-REPO = Path(__file__).resolve().parents[1]
 PROGRESS = re.compile(r"^\[\s*(\d+)/14\] (\S+)\s+ok\b", re.MULTILINE)
 
 
@@ -69,7 +69,7 @@ def test_six_month_export_exits_2_with_the_reason(seed_dir: Path, tmp_path: Path
                    "--output", output)
 
     assert done.returncode == 2
-    assert "Only 5 month(s) of data were found" in done.stderr
+    assert "Only 5 months of data were found" in done.stderr
     assert "the file covers 6 months, but 1 of them have no revenue" in done.stderr
     assert "at least 12 months" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout

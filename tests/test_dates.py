@@ -32,7 +32,7 @@ def test_us_first_of_month_dates_give_every_month_of_two_years(fmt: str, sep: st
     order = result.summary.date_orders["us-export.csv"]
     assert order.startswith("month first (MM/DD/YYYY)")
     assert "one date per month, each on the 1st over 24 months" in order
-    assert "read day first they would fall in 2 month(s)" in order
+    assert "read day first they would fall in 2 months" in order
 
 
 def test_european_first_of_month_dates_are_read_day_first() -> None:
@@ -48,7 +48,7 @@ def test_values_that_read_one_way_only_decide_the_column() -> None:
     result = ingest_dates(dates)
     assert list(result.monthly.index) == list(FIRSTS)
     order = result.summary.date_orders["d.csv"]
-    assert order == ("day first (DD/MM/YYYY) (23 date(s) such as 20/01/2023 can only be read "
+    assert order == ("day first (DD/MM/YYYY) (23 dates such as 20/01/2023 can only be read "
                      "that way)")
 
 
@@ -67,7 +67,7 @@ def test_a_date_in_the_year_2999_is_left_out_alone() -> None:
     assert len(result.monthly) == 24  # June 2023 is filled between its neighbours, flagged
     assert result.summary.rows_dropped["date outside 1900–2199"] == 1
     assert result.summary.filled_months == {"revenue": ["Jun 2023"]}
-    assert "1 row(s) dropped: date outside 1900–2199." in result.summary.lines()
+    assert "1 row dropped: date outside 1900–2199." in result.summary.lines()
 
 
 @pytest.mark.parametrize(("raw", "day"), [

@@ -90,15 +90,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _wait_until_idle(page: Page) -> None:
-    """The page has finished running: no 'Running...' status widget and no forecast progress
-    bar, for a moment in a row."""
-    # The widget's running icon carries aria-label "Running..." and this test id.
-    running = page.locator('[data-testid="stStatusWidgetRunningIcon"]')
+    """The page has finished running: Streamlit's app root says its script is not running and
+    no forecast progress bar is shown, for a moment in a row (a rerun can start right after one
+    ends, e.g. the mapping table settling)."""
+    finished = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
     progress = page.locator('[data-testid="stProgress"]')
-    for _ in range(2):  # a rerun can start right after one ends (e.g. the mapping table settling)
-        running.first.wait_for(state="hidden", timeout=RUN_TIMEOUT_MS)
-        progress.first.wait_for(state="hidden", timeout=RUN_TIMEOUT_MS)
+    for _ in range(2):
         page.wait_for_timeout(700)
+        finished.wait_for(state="attached", timeout=RUN_TIMEOUT_MS)
+        progress.first.wait_for(state="hidden", timeout=RUN_TIMEOUT_MS)
 
 
 def _screenshot_whole_page(page: Page, name: str) -> None:
@@ -164,12 +164,22 @@ def _first_screen(page: Page) -> None:
     the whole history a click away; Plotly's PNG download named after the file."""
     expect(page.get_by_text("This page shows the bundled sample").first).to_be_visible(
         timeout=RUN_TIMEOUT_MS)
+    expect(_plot(page, "Revenue")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     _wait_until_idle(page)
     expect(page.get_by_text("CSV exports").first).to_be_visible()
     _assert_fits_a_laptop(page)
     page.screenshot(path=str(ARTIFACTS / "01-first-screen.png"))
 
     revenue = _plot(page, "Revenue")
+    # The title leads with the metric and its expected change; the axis writes money like the
+    # card above it ($2.2M beside $2.33M, never 2.2m).
+    title = revenue.locator(".gtitle").first.inner_text()
+    assert re.fullmatch(r"Revenue · [+-]\d+\.\d% expected", title), title
+    card = page.locator("[data-testid=stMetric]").filter(has_text="Revenue").first
+    letter = card.locator("[data-testid=stMetricValue]").inner_text().strip()[-1]
+    ticks = revenue.locator(".ytick text").all_text_contents()
+    assert ticks and all(re.fullmatch(r"\$\d+(\.\d+)?[KM]", t) for t in ticks), ticks
+    assert letter in {t[-1] for t in ticks}, (letter, ticks)
     opened = _x_range(revenue)
     _choose(page, "All history")
     _wait_until_idle(page)
@@ -247,6 +257,7 @@ def _speed_demo_on_a_busy_machine(page: Page) -> None:
             burner.kill()
             burner.wait()
     _wait_until_idle(page)
+    _assert_fits_a_laptop(page)
     expect(page.get_by_text("The machine was busy: the workers got").first).to_be_visible()
     expect(page.get_by_text("is not a measure of the engine").first).to_be_visible()
     _screenshot_whole_page(page, "04-timing-busy-machine.png")
@@ -285,11 +296,13 @@ def _refused_file_fixed_in_its_mapping(page: Page, path: Path) -> None:
     page.screenshot(path=str(ARTIFACTS / "06-refused-file-mapping.png"))
     box = grid.bounding_box()
     assert box is not None
-    # The grid is drawn on a canvas: row 2 (the revenue column), column 'Mapped to'.
+    # The grid is drawn on a canvas: row 2 (the revenue column), column 'Mapped to'. A double
+    # click opens the cell's dropdown; the option is chosen like a user would, by typing.
     page.mouse.dblclick(box["x"] + box["width"] * 0.27, box["y"] + 36 + 35 + 17)
+    choice = page.locator("input[role=combobox][aria-expanded=true]")
+    expect(choice).to_be_focused(timeout=30_000)
     page.keyboard.type("revenue")
-    page.keyboard.press("Enter")
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] - 150)  # leave the grid
+    page.get_by_role("option", name="revenue", exact=True).click()
     expect(page.get_by_text("36 months, 2021-01 to 2023-12").first).to_be_visible(
         timeout=RUN_TIMEOUT_MS)
     _wait_until_idle(page)

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from paths import REPO as ROOT
+
 SNIPPET = (
     "from forecasting.logging_setup import configure_logging, logger\n"
     "configure_logging()\n"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from entity_exports import Export, Unit, entity_export
+from paths import REPO as ROOT
 
 from forecasting import (
     Analysis,
@@ -35,8 +36,6 @@ from forecasting.bench import forecasts_identical
 from forecasting.entities import parse_by, plan_entities
 from forecasting.executors import Backend
 from forecasting.settings import METRICS
-
-ROOT = Path(__file__).resolve().parents[1]
 
 # Each region at its own scale (10x apart), so one entity's forecast handed to another shows.
 REGIONS = [
@@ -68,12 +67,12 @@ def test_every_entity_is_forecast_or_listed_with_its_reason(column: str, sep: st
 
     assert [s.label for s in plan.series] == ["Nord", "Sud", "Ouest"], "largest revenue first"
     assert set(plan.skipped) == {"Late", "Closed", "Sparse"}
-    assert re.search(r"only 6 month\(s\) of history \(from Jul 2023\).*at least 12",
+    assert re.search(r"only 6 months of history \(from Jul 2023\).*at least 12",
                      plan.skipped["Late"])
-    assert "no rows since May 2023, 7 month(s) before the data ends" in plan.skipped["Closed"]
+    assert "no rows since May 2023, 7 months before the data ends" in plan.skipped["Closed"]
     assert "rows in only 25 of the 36 months" in plan.skipped["Sparse"]
     ouest = next(s for s in plan.series if s.label == "Ouest")
-    assert ouest.notes == ["2 month(s) without rows were interpolated (Oct 2021, Oct 2022)."]
+    assert ouest.notes == ["2 months without rows were interpolated (Oct 2021, Oct 2022)."]
 
 
 def test_an_entitys_history_is_the_sum_of_its_own_rows_also_per_pair() -> None:
@@ -100,7 +99,7 @@ def test_an_entitys_history_is_the_sum_of_its_own_rows_also_per_pair() -> None:
 
 
 @pytest.mark.parametrize(("by", "message"), [
-    ("store", "This data has no store column to forecast by; its entity column(s): region."),
+    ("store", "This data has no store column to forecast by; it can be forecast by region."),
     ("region,department,store", "Forecast per one entity column or a pair of them, not 3"),
     ("colour", "'colour' is not one of them"),
 ])
@@ -237,7 +236,7 @@ def test_cli_report_by_store_lists_every_store(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert "per store: 2 entities forecast, 1 not" in done.stderr
-    assert "S-03: not forecast, only 6 month(s) of history" in done.stderr
+    assert "S-03: not forecast, only 6 months of history" in done.stderr
     section = json.loads(done.stdout)["full_analysis_report"]["entity_forecasts"]
     assert list(section) == ["S-01", "S-02", "S-03"]
     for name in ("S-01", "S-02"):
@@ -254,7 +253,7 @@ def test_cli_by_a_column_the_data_lacks_is_one_plain_line(tmp_path: Path) -> Non
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "error: This data has no department column to forecast by; its entity column(s): "
+        "error: This data has no department column to forecast by; it can be forecast by "
         "region.")
     assert done.stdout == ""
 

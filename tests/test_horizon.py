@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from paths import REPO
 
 from forecasting import SourceFile, analyse, prepare
 from forecasting.cli import nothing_forecast
@@ -18,8 +19,6 @@ from forecasting.errors import ModelError
 from forecasting.horizon import horizon_message, max_supported_horizon
 from forecasting.selection import plan_backtest
 from forecasting.settings import MAX_HORIZON
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("months", range(6, 40))

@@ -38,9 +38,12 @@ def test_ingest_accepts_or_refuses_in_one_line_without_warnings(case: Case) -> N
             assert not case.accepted or case.horizon > 1, message
             assert case.says in message
             assert "\n" not in message and "Traceback" not in message
+            assert "(s)" not in message, message  # "6 months", never "6 month(s)"
             return
         kpis = compute_kpis(result.monthly)
     assert case.accepted or case.horizon > 1, f"{case.name} was accepted"
+    said = [*result.summary.lines(), *result.summary.warnings, *kpis.skipped.values()]
+    assert not [line for line in said if "(s)" in line]
     values = kpis.values.to_numpy()
     assert not np.isinf(values).any()
     assert not np.isinf(result.monthly.to_numpy()).any()

@@ -89,7 +89,7 @@ def test_seed_sample_reports_its_empty_cells_as_filled(sample_csv_bytes: bytes) 
     # Filled from the neighbours (linear), never as zero.
     assert result.monthly.loc["2023-10-01", "expenses"] == pytest.approx((98_000 + 105_000) / 2)
     assert result.monthly.loc["2023-05-01", "cashflow"] == pytest.approx((35_000 + 45_000) / 2)
-    assert any("Expenses was missing in 1 month(s) (Oct 2023)" in line
+    assert any("Expenses was missing in 1 month (Oct 2023)" in line
                for line in result.summary.lines())
 
 
@@ -101,7 +101,7 @@ def test_seed_messy_export_is_refused_for_having_6_months(seed_dir: Path) -> Non
 
     # June's income cell is empty: the history ends where revenue ends, and the message says so.
     message = str(caught.value)
-    assert "Only 5 month(s)" in message
+    assert "Only 5 months" in message
     assert "Jan 2024 to May 2024" in message
     assert "the file covers 6 months, but 1 of them have no revenue" in message
     assert "at least 12 months" in message
@@ -301,7 +301,7 @@ def test_unreadable_amount_in_a_file_is_reported_and_filled() -> None:
     assert result.summary.unreadable_values == {"revenue": 1}
     assert result.summary.filled_months == {"revenue": ["Apr 2023"]}
     assert result.monthly.loc["2023-04-01", "revenue"] == pytest.approx(1030)
-    assert any("1 revenue value(s) could not be read" in line for line in result.summary.lines())
+    assert any("1 revenue value could not be read" in line for line in result.summary.lines())
 
 
 @settings(max_examples=60, deadline=None, database=None)
@@ -359,7 +359,7 @@ def test_unreadable_dates_are_dropped_and_counted() -> None:
 
     assert result.summary.rows_dropped["date could not be read"] == 3
     assert result.summary.rows_read == 17 and result.summary.rows_used == 14
-    assert "3 row(s) dropped: date could not be read." in result.summary.lines()
+    assert "3 rows dropped: date could not be read." in result.summary.lines()
     assert result.monthly["revenue"].max() == 1130  # none of 5, 6, 7 was added to a month
 
 
@@ -417,7 +417,7 @@ def test_exact_duplicates_across_two_files_are_dropped() -> None:
     assert result.monthly["revenue"].tolist() == [1000 + 10 * i for i in range(14)]
     assert result.summary.rows_dropped["exact duplicate of another row"] == 3
     assert result.summary.source_files == ["jan-aug.csv", "jun-feb.csv"]
-    assert "3 row(s) dropped: exact duplicate of another row." in result.summary.lines()
+    assert "3 rows dropped: exact duplicate of another row." in result.summary.lines()
 
 
 def test_interior_missing_month_is_filled_and_flagged() -> None:
@@ -538,12 +538,12 @@ def test_no_files_is_refused() -> None:
 def test_too_few_months_gives_the_count_and_the_minimum() -> None:
     with pytest.raises(DataValidationError) as caught:
         ingest_one(csv_bytes(["Date", "Revenue"], monthly_rows(11)))
-    assert "Only 11 month(s)" in str(caught.value)
+    assert "Only 11 months" in str(caught.value)
     assert "Jan 2023 to Nov 2023" in str(caught.value)
     assert "at least 12 months" in str(caught.value)
 
 
-# --- found in review: real exports that used to give wrong money figures ------------------------
+# --- real exports that used to give wrong money figures ----------------------------------------
 
 
 def test_two_invoices_of_the_same_amount_on_one_day_are_two_sales() -> None:
@@ -562,7 +562,7 @@ def test_a_month_two_files_report_differently_is_flagged() -> None:
                      SourceFile("q2.csv", csv_bytes(["Date", "Revenue"], restated))])
 
     warning = " ".join(result.summary.warnings)
-    assert "1 date(s) appear in more than one file" in warning
+    assert "1 date appears in more than one file" in warning
     assert "q1.csv and q2.csv" in warning
     assert result.summary.rows_dropped["exact duplicate of another row"] == 0
 
@@ -587,7 +587,7 @@ def test_a_lone_dotted_thousand_is_european_only_in_a_semicolon_file() -> None:
 
 def test_unreadable_revenue_is_named_as_the_cause() -> None:
     rows = [[f"{m:%Y-%m-%d}", "lots"] for m in pd.date_range("2023-01-31", periods=14, freq="ME")]
-    with pytest.raises(DataValidationError, match=r"14 revenue value\(s\) could not be read"):
+    with pytest.raises(DataValidationError, match=r"14 revenue values could not be read"):
         ingest_one(csv_bytes(["Date", "Revenue"], rows))
 
 
@@ -605,7 +605,7 @@ def test_future_months_are_counted() -> None:
     assert result.summary.future_months == 14
 
 
-# --- found by the hostile-file probe: silent losses and crashes --------------------------------
+# --- hostile files: silent losses and crashes that used to happen ----------------------------
 
 
 def test_infinity_as_an_amount_is_missing_and_said() -> None:
@@ -616,7 +616,7 @@ def test_infinity_as_an_amount_is_missing_and_said() -> None:
     assert np.isfinite(result.monthly["revenue"]).all()
     assert result.summary.unreadable_values == {"revenue": 2}
     assert result.summary.filled_months == {"revenue": ["May 2023", "Jul 2023"]}
-    assert "2 revenue value(s) in export.csv are infinite or beyond ±1e15" in " ".join(
+    assert "2 revenue values in export.csv are infinite or beyond ±1e15" in " ".join(
         result.summary.warnings)
 
 

@@ -95,7 +95,7 @@ def test_division_by_zero_gives_missing_never_zero_or_infinity() -> None:
     # Zero equity: debt to equity is not a number to forecast, and the reason names the months.
     assert "debt_to_equity_ratio" not in values
     assert compute_kpis(zeros).skipped["debt_to_equity_ratio"].startswith(
-        "not meaningful: equity is negative or near zero in 2 month(s) (Feb 2023, Mar 2023)")
+        "not meaningful: equity is negative or near zero in 2 months (Feb 2023, Mar 2023)")
     assert values["working_capital"].tolist() == [0.0, 0.0]  # a subtraction, not a division
 
 
@@ -118,8 +118,8 @@ def test_missing_columns_skip_their_metrics_with_a_reason() -> None:
     result = compute_kpis(frame(revenue=[1000.0, 1100.0]))
 
     assert set(result.values.columns) == {"revenue", "growth_rate"}
-    assert result.skipped["dso"] == "needs the ar column(s)."
-    assert result.skipped["dpo"] == "needs the ap and expenses column(s)."
+    assert result.skipped["dso"] == "needs the ar column."
+    assert result.skipped["dpo"] == "needs the ap and expenses columns."
     assert result.skipped["cash_conversion_cycle"] == "needs both DSO and DPO."
     assert result.skipped["working_capital"] == (
         "needs current assets and current liabilities (or total assets and liabilities).")

@@ -96,7 +96,7 @@ def test_profit_and_loss_by_month_is_turned_long_and_mapped(month_format: str, s
     mapped = {v: k for k, v in summary.column_mapping.items()}
     assert (mapped["revenue"], mapped["cogs"], mapped["expenses"], mapped["profit"]) == (
         "Total Income", "Total Cost of Goods Sold", "Total Expenses", "Net Income")
-    assert "pnl-2023-2024.csv: 3 title line(s) above the header were skipped." in summary.lines()
+    assert "pnl-2023-2024.csv: 3 title lines above the header were skipped." in summary.lines()
     layout = next(n for n in summary.notes if "report by month" in n)
     assert "24 month columns" in layout and "'Total' column was left out" in layout
     # Detail lines are amounts the forecasts do not use: each is listed, with why.

@@ -139,8 +139,8 @@ def test_title_lines_above_the_header_are_skipped(titles: list[str]) -> None:
     result = read("\n".join(titles) + "\n" + export())
     assert len(result.monthly) == 30
     assert result.summary.column_mapping["Revenue"] == "revenue"
-    assert "ledger.csv: 3 title line(s) above the header were skipped." in result.summary.lines() \
-        or "ledger.csv: 2 title line(s) above the header were skipped." in result.summary.lines()
+    assert "ledger.csv: 3 title lines above the header were skipped." in result.summary.lines() \
+        or "ledger.csv: 2 title lines above the header were skipped." in result.summary.lines()
 
 
 def test_a_header_repeated_mid_file_is_dropped_with_its_line() -> None:
@@ -161,7 +161,7 @@ def test_an_unbalanced_quote_swallowing_many_rows_is_refused_with_the_lines() ->
     with pytest.raises(DataValidationError) as caught:
         read("\n".join(lines) + "\n")
     message = str(caught.value)
-    assert "21 line(s) could not be read as rows" in message
+    assert "21 lines could not be read as rows" in message
     assert "lines 11–31" in message
     assert "quote opened and never closed" in message
 
@@ -174,7 +174,7 @@ def test_a_quote_swallowing_two_rows_is_read_and_the_rows_named() -> None:
     summary = result.summary
     assert summary.unread_rows["ledger.csv"] == [
         ("inside a quoted cell that runs across lines", (7, 8))]
-    assert any("2 line(s) could not be read as rows" in line and "lines 7–8" in line
+    assert any("2 lines could not be read as rows" in line and "lines 7–8" in line
                for line in summary.lines())
     assert summary.rows_read == 30  # 28 rows read + 2 unread
     assert summary.filled_months == {"revenue": ["Jun 2022", "Jul 2022"]}

@@ -126,7 +126,7 @@ def test_short_series_with_a_hole_still_gets_a_forecast() -> None:
 
     assert not {"seasonal_naive", "snaive_drift"} & {s.family for s in sel.scores}
     assert sel.forecast.mean == pytest.approx([240.0, 250.0, 260.0], rel=0.02)
-    assert "1 month(s) with no value (a division by zero) were interpolated." in sel.notes
+    assert "1 month with no value (a division by zero) was interpolated." in sel.notes
     assert any("without yearly seasonality" in note for note in sel.notes)
 
 

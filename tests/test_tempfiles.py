@@ -17,10 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import REPO as ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 
 RUNS = r"""
 import glob, json, os, signal, threading, time

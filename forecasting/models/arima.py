@@ -5,7 +5,7 @@ The same models and the same exact Gaussian likelihood as statsmodels' ``SARIMAX
 differenced series is a stationary ARMA whose covariance matrix is written down directly, so a
 fit is a Cholesky factorisation per likelihood evaluation instead of a Kalman filter over 27
 states): a fit takes ~4 ms instead of ~35 ms, and forecasts and their variances are the exact
-finite-sample predictions (``tests/test_models.py`` checks them against statsmodels).
+finite-sample predictions (``tests/test_model_equivalence.py`` checks them against statsmodels).
 """
 
 from __future__ import annotations

@@ -241,6 +241,33 @@ def test_mode_switch_changes_the_narrative_without_refitting() -> None:
     assert_fourteen_forecasts(at)
 
 
+def test_narratives_are_written_once_per_view_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fitted report carries no narratives; the page writes them once for the mode and level
+    shown, and a rerun that changes neither (another widget, a tab) writes none."""
+    import forecasting.report as report
+
+    written: list[str] = []
+    real = report.build_narratives
+
+    def counted(body: dict[str, Any], mode: str) -> dict[str, Any]:
+        written.append(mode)
+        return real(body, mode)
+
+    monkeypatch.setattr(report, "build_narratives", counted)
+    name, data = daily_flows_only(seed=43, months=25)
+    at = fresh_app()  # the bundled sample, shown once
+    assert written == ["finance_guardian"], written
+    written.clear()
+    upload_bytes(at, name, data)
+    assert_clean(at)
+    assert written == ["finance_guardian"], written
+    at.segmented_control(key="window-Core").set_value("All history").run()
+    assert written == ["finance_guardian"], "a rerun that changed no view wrote them again"
+    at.sidebar.radio(key="mode").set_value("financial_storyteller").run()
+    assert_clean(at)
+    assert written == ["finance_guardian", "financial_storyteller"], written
+
+
 def test_column_override_re_runs_ingest_with_the_users_mapping() -> None:
     """Telling the page 'Net Profit' is not profit makes it derive profit from revenue − costs."""
     sample = SEED_SAMPLE

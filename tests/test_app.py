@@ -441,6 +441,8 @@ def test_model_details_show_measured_accuracy_coverage_and_how_sure() -> None:
     table = next(d.value for d in at.dataframe if "Shipped" in d.value.columns)
     assert "Best by backtest" in table.columns
     assert (table["Shipped"] == "✓").sum() == 1 and (table["Best by backtest"] == "✓").sum() == 1
+    # Revenue's errors are money, written like its card ($104K, not 103600).
+    assert all(re.fullmatch(r"\$[\d,.]+[KMB]?|n/a", v) for v in table["RMSE"]), table["RMSE"]
 
 
 # --- what a new user sees -----------------------------------------------------------------------

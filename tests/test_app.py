@@ -620,3 +620,20 @@ def test_the_scaling_sweep_reads_in_whole_workers_and_plain_column_names() -> No
     assert spec["layout"]["xaxis"]["tickvals"] == [1, 2, 3, 4]
     # 2 workers that got 1.1 CPUs are named as a busy machine; 3 that got 2.9 are not.
     assert any("with 2 workers they got less than 80%" in w.value for w in at.warning)
+
+
+def test_the_gantt_gives_a_job_one_colour_on_every_chart() -> None:
+    """The report's run and the comparison's run list their jobs in different orders; a metric
+    keeps its colour from one Gantt to the other, and the legend follows the report's order."""
+    from components.charts import gantt_figure
+
+    def timeline(order: list[str]) -> list[dict[str, Any]]:
+        return [{"key": f"{m}:fit{i}", "metric": m, "worker": 100 + i % 2, "start": float(i),
+                 "end": i + 0.5} for i, m in enumerate(order)]
+
+    report_run = gantt_figure(timeline(list(METRICS)), "report")
+    comparison = gantt_figure(timeline(list(reversed(METRICS))), "comparison")
+    colours = [{t.name: t.marker.color for t in fig.data} for fig in (report_run, comparison)]
+    assert colours[0] == colours[1]
+    assert len(set(colours[0].values())) == len(METRICS), "two jobs share a colour"
+    assert [t.name for t in comparison.data] == list(METRICS)

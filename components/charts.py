@@ -5,6 +5,7 @@ Numbers on axes and in hovers are written by ``forecasting.formatting``, as on t
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final
 
 import pandas as pd
@@ -241,14 +242,19 @@ def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
                 "<extra></extra>",
             )
         )
+    # The legend sits in a band of its own below the axis, as tall as its rows (about four
+    # jobs a row at a laptop's width), so that it never covers the axis title.
+    legend_rows = math.ceil(len(fig.data) / 4)
+    below = 20 + 22 * legend_rows
     fig.update_layout(
         title=title,
         barmode="overlay",
         bargap=0.25,
-        height=190 + 50 * len(workers),
+        height=150 + 50 * len(workers) + below,
         xaxis={"title": "seconds since the first task started", "rangemode": "tozero"},
-        legend={"orientation": "h", "y": -0.35, "yanchor": "top", "x": 0, "title": "job "},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+                "title": "job "},
+        margin={"l": 10, "r": 10, "t": 40, "b": 10 + below},
     )
     return fig
 

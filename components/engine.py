@@ -137,12 +137,19 @@ def forecast_report(
     the report for them). This session's last job times put the longest jobs first; they are
     kept in this session only, never shared with another."""
     expected: dict[str, float] | None = st.session_state.get("job-seconds")
+    # The cache key leaves the display choices out; the report is built without narratives.
     fitted = replace(settings, mode=MODES[0], level=DEFAULT_LEVEL)
     report = _run_report(key, mapping, fitted, prepared, expected)
+    timing = report["full_analysis_report"]["timing"]
+    # Each task's seconds by its key, and each metric's for tasks not seen before (a new
+    # horizon's pieces): the runner puts the longest first from either.
     st.session_state["job-seconds"] = {
-        row["metric"]: row["seconds"]
-        for row in report["full_analysis_report"]["timing"]["per_metric"]
-        if row["status"] == "ok" and row["seconds"] is not None
+        **{
+            row["metric"]: row["seconds"]
+            for row in timing["per_metric"]
+            if row["status"] == "ok" and row["seconds"] is not None
+        },
+        **{row["key"]: row["end"] - row["start"] for row in timing["tasks"]},
     }
     return report
 

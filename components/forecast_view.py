@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.columns import COLUMN_LABELS
+from forecasting.formatting import format_value
 from forecasting.kpis import METRIC_INFO
 from forecasting.models import FAMILY_LABELS
 
@@ -97,7 +98,7 @@ def _leaderboard(health: dict[str, Any]) -> pd.DataFrame:
             "Model": c["model"],
             "MASE": c["mase"],
             "sMAPE %": c["smape"],
-            "RMSE": c["rmse"],
+            "RMSE": format_value(c["rmse"], health["unit"]),  # in the metric's unit, as cards
             "Coverage %": None if c["coverage"] is None else c["coverage"] * 100,
             "Fit time s": c["seconds"],
             "Status": c["status"] if c["status"] == "ok" else f"failed: {c['reason']}",
@@ -159,7 +160,7 @@ def model_detail_ui(body: dict[str, Any]) -> None:
         column_config={
             "MASE": st.column_config.NumberColumn(format="%.3f"),
             "sMAPE %": st.column_config.NumberColumn(format="%.2f"),
-            "RMSE": st.column_config.NumberColumn(format="%.4g"),
+            "RMSE": st.column_config.TextColumn(alignment="right"),
             "Coverage %": st.column_config.NumberColumn(format="%.0f"),
             "Fit time s": st.column_config.NumberColumn(format="%.2f"),
         },

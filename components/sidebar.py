@@ -74,7 +74,7 @@ def controls_ui() -> RunSettings:
         else 1
     )
     time_limit = st.sidebar.number_input(
-        "Time limit per metric (s)",
+        "Time limit per task (s)",
         min_value=1,
         max_value=int(MAX_TIME_LIMIT),
         value=int(DEFAULT_TIME_LIMIT),

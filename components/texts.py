@@ -33,8 +33,9 @@ HELP: Final = {
     "and shared by everyone using this server; sequential runs one job at a time in one of its "
     "workers.",
     "workers": "How many of the server's worker processes (or threads) run your jobs at once.",
-    "time_limit": "A metric whose job runs longer than this is stopped (its worker process "
-    "replaced) and reported failed; the other metrics are not affected.",
+    "time_limit": "A task (one of a series' model fits, or a metric's combination) that runs "
+    "longer than this is stopped (its worker process replaced) and the metrics it served are "
+    "reported failed; the other metrics are not affected.",
     "mode": "Changes the narrative only; the forecasts are not refitted.",
 }
 TABS: Final = (

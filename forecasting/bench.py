@@ -65,7 +65,10 @@ def _run(
 def _cpu_snapshot(pool: WorkerPool | DaskExecutor) -> CpuSnapshot | None:
     """The CPU the pool's worker processes have used so far (None on a Dask cluster, whose
     workers may be on other machines)."""
-    return CpuSnapshot.of(pool.worker_states()) if isinstance(pool, WorkerPool) else None
+    # Asked of the object, not its class: a dashboard that reloaded its modules keeps the pool
+    # it started, an instance of the class as first imported.
+    states = getattr(pool, "worker_states", None)
+    return CpuSnapshot.of(states()) if callable(states) else None
 
 
 def warm_up(

@@ -241,6 +241,33 @@ def test_mode_switch_changes_the_narrative_without_refitting() -> None:
     assert_fourteen_forecasts(at)
 
 
+def test_narratives_are_written_once_per_view_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fitted report carries no narratives; the page writes them once for the mode and level
+    shown, and a rerun that changes neither (another widget, a tab) writes none."""
+    import forecasting.report as report
+
+    written: list[str] = []
+    real = report.build_narratives
+
+    def counted(body: dict[str, Any], mode: str) -> dict[str, Any]:
+        written.append(mode)
+        return real(body, mode)
+
+    monkeypatch.setattr(report, "build_narratives", counted)
+    name, data = daily_flows_only(seed=43, months=25)
+    at = fresh_app()  # the bundled sample, shown once
+    assert written == ["finance_guardian"], written
+    written.clear()
+    upload_bytes(at, name, data)
+    assert_clean(at)
+    assert written == ["finance_guardian"], written
+    at.segmented_control(key="window-Core").set_value("All history").run()
+    assert written == ["finance_guardian"], "a rerun that changed no view wrote them again"
+    at.sidebar.radio(key="mode").set_value("financial_storyteller").run()
+    assert_clean(at)
+    assert written == ["finance_guardian", "financial_storyteller"], written
+
+
 def test_column_override_re_runs_ingest_with_the_users_mapping() -> None:
     """Telling the page 'Net Profit' is not profit makes it derive profit from revenue − costs."""
     sample = SEED_SAMPLE
@@ -414,6 +441,8 @@ def test_model_details_show_measured_accuracy_coverage_and_how_sure() -> None:
     table = next(d.value for d in at.dataframe if "Shipped" in d.value.columns)
     assert "Best by backtest" in table.columns
     assert (table["Shipped"] == "✓").sum() == 1 and (table["Best by backtest"] == "✓").sum() == 1
+    # Revenue's errors are money, written like its card ($104K, not 103600).
+    assert all(re.fullmatch(r"\$[\d,.]+[KMB]?|n/a", v) for v in table["RMSE"]), table["RMSE"]
 
 
 # --- what a new user sees -----------------------------------------------------------------------
@@ -591,3 +620,20 @@ def test_the_scaling_sweep_reads_in_whole_workers_and_plain_column_names() -> No
     assert spec["layout"]["xaxis"]["tickvals"] == [1, 2, 3, 4]
     # 2 workers that got 1.1 CPUs are named as a busy machine; 3 that got 2.9 are not.
     assert any("with 2 workers they got less than 80%" in w.value for w in at.warning)
+
+
+def test_the_gantt_gives_a_job_one_colour_on_every_chart() -> None:
+    """The report's run and the comparison's run list their jobs in different orders; a metric
+    keeps its colour from one Gantt to the other, and the legend follows the report's order."""
+    from components.charts import gantt_figure
+
+    def timeline(order: list[str]) -> list[dict[str, Any]]:
+        return [{"key": f"{m}:fit{i}", "metric": m, "worker": 100 + i % 2, "start": float(i),
+                 "end": i + 0.5} for i, m in enumerate(order)]
+
+    report_run = gantt_figure(timeline(list(METRICS)), "report")
+    comparison = gantt_figure(timeline(list(reversed(METRICS))), "comparison")
+    colours = [{t.name: t.marker.color for t in fig.data} for fig in (report_run, comparison)]
+    assert colours[0] == colours[1]
+    assert len(set(colours[0].values())) == len(METRICS), "two jobs share a colour"
+    assert [t.name for t in comparison.data] == list(METRICS)

@@ -4,6 +4,7 @@ Dask from the sidebar, under Streamlit's AppTest with the real engine, pool and 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -183,8 +184,10 @@ def test_a_local_dask_cluster_from_the_sidebar_runs_and_compares_the_report(
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Same forecasts"] == "✓ identical"
     gantt = charts(at)["Parallel run: one lane per worker process"]
+    # One lane per Dask worker that ran a task (which of the two ran what is Dask's choice).
     lanes = {lane for trace in gantt["data"] for lane in trace["y"]}
-    assert len(lanes) == 2, f"one lane per Dask worker: {lanes}"
+    assert 1 <= len(lanes) <= 2, lanes
+    assert f"(pid {os.getpid()})" not in " ".join(lanes), "a task ran in the server process"
     body = downloaded_report(at)
     assert body["timing"]["executor"] == "dask"
     assert body["timing"]["comparison"]["identical"] is True

@@ -173,7 +173,7 @@ def _first_screen(page: Page) -> None:
     revenue = _plot(page, "Revenue")
     # The title leads with the metric and its expected change; the axis writes money like the
     # card above it ($2.2M beside $2.33M, never 2.2m).
-    title = revenue.locator(".gtitle").first.inner_text()
+    title = revenue.locator(".gtitle").first.text_content() or ""
     assert re.fullmatch(r"Revenue · [+-]\d+\.\d% expected", title), title
     card = page.locator("[data-testid=stMetric]").filter(has_text="Revenue").first
     letter = card.locator("[data-testid=stMetricValue]").inner_text().strip()[-1]

@@ -11,7 +11,6 @@ import pytest
 
 from forecasting.machine import (
     CpuSnapshot,
-    cpus_available,
     process_cpu_seconds,
     speed_verdict,
 )
@@ -47,11 +46,18 @@ def test_cpu_seconds_of_a_process_are_read_from_proc() -> None:
     assert process_cpu_seconds(child.pid) is None  # gone: unknown, not zero
 
 
-def test_cpus_available_is_this_process_affinity() -> None:
-    if hasattr(os, "sched_getaffinity"):
-        assert cpus_available() == len(os.sched_getaffinity(0))
-    else:
-        assert cpus_available() == (os.cpu_count() or 1)
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux's")
+def test_cpus_available_counts_the_cpus_this_process_may_use_not_the_machines() -> None:
+    """A server pinned to one CPU (taskset, a container's cpuset) has one CPU to give its
+    workers, however many the machine has."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from forecasting.machine import cpus_available; "
+         "import os; print(cpus_available(), os.cpu_count())"],
+        preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}),
+        capture_output=True, text=True, timeout=60, check=True)
+    available, machine = (int(v) for v in done.stdout.split())
+    assert available == 1, done.stdout
+    assert machine == os.cpu_count()
 
 
 def test_workers_that_got_their_cpus_give_a_plain_speedup() -> None:

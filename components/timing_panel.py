@@ -16,7 +16,7 @@ import streamlit as st
 from forecasting import Prepared, RunSettings
 from forecasting.bench import compare, scaling_sweep
 from forecasting.formatting import count
-from forecasting.machine import BUSY_SHARE
+from forecasting.machine import BUSY_SHARE, OTHERS_BUSY
 from forecasting.models import FAMILY_LABELS
 
 from .charts import chart_config, gantt_figure, scaling_figure
@@ -101,6 +101,10 @@ def _time_cards(c: dict[str, Any]) -> None:
     )
 
 
+def _cpus_text(cpus: float | None) -> str:
+    return "an unknown share of the CPUs" if cpus is None else f"{cpus:.2f} CPUs"
+
+
 def _cpu_cards(c: dict[str, Any]) -> None:
     row = st.columns(4)
     cpus = c.get("parallel_cpus")
@@ -108,8 +112,10 @@ def _cpu_cards(c: dict[str, Any]) -> None:
         "CPUs the workers got",
         "n/a" if cpus is None else f"{cpus:.1f} of {c['workers']}",
         help="CPU seconds of the worker processes (and their Stan runs) ÷ wall time of the "
-        f"parallel run; one after another: {c.get('sequential_cpus') or 'n/a'} of 1. Below "
-        f"{BUSY_SHARE:.0%} of the workers, other processes held the CPUs.",
+        f"parallel run; one after another: {c.get('sequential_cpus') or 'n/a'} of 1. Other "
+        f"processes on the machine used {_cpus_text(c.get('other_cpus'))} meanwhile. Below "
+        f"{BUSY_SHARE:.0%} of the workers while others used {OTHERS_BUSY} CPUs or more, the "
+        "machine was busy; with nothing else running, the workers were waiting for work.",
         border=True,
     )
     before, after = c.get("load_before"), c.get("load_after")
@@ -185,8 +191,11 @@ def sweep_ui(rows: list[dict[str, Any]]) -> None:
     """The sweep's chart (whole-worker ticks) and table (readable column names)."""
     st.plotly_chart(scaling_figure(rows), width="stretch", key="scaling",
                     config=chart_config("speedup_by_workers"))
+    # Workers short of CPU while other processes took some: a busy machine. (Short of CPU with
+    # nothing else running, they were waiting for their next task: the engine's own cost.)
     busy = [r["workers"] for r in rows if r.get("cpus") is not None
-            and r["cpus"] < BUSY_SHARE * r["workers"]]
+            and r["cpus"] < BUSY_SHARE * r["workers"]
+            and (r.get("other_cpus") is None or r["other_cpus"] >= OTHERS_BUSY)]
     if busy:
         st.warning(
             f"The machine was busy during the sweep: with {_and(busy)} "

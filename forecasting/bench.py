@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .dask_cluster import DaskExecutor
-from .machine import CpuSnapshot, cpus_available, load_average, speed_verdict
+from .machine import (
+    CpuSnapshot,
+    cpus_available,
+    load_average,
+    machine_busy_seconds,
+    speed_verdict,
+)
 from .pipeline import Prepared, RunTiming, analysis_of
 from .pool import WorkerPool
 from .report import build_report
@@ -30,6 +36,15 @@ class _Side:
     seconds: float
     cpu_seconds: float | None
     results: dict[str, MetricResult]
+    # CPU seconds every other process on the machine used meanwhile (None where unknown).
+    other_cpu_seconds: float | None = None
+
+    @property
+    def other_cpus(self) -> float | None:
+        """CPUs the machine's other processes took on average during the run."""
+        if self.other_cpu_seconds is None or not self.seconds:
+            return None
+        return self.other_cpu_seconds / self.seconds
 
     @property
     def cpus(self) -> float | None:
@@ -48,6 +63,7 @@ def _run(
 ) -> _Side:
     """The jobs on at most ``workers`` of the pool's warm workers at once (1: one after another)."""
     before = _cpu_snapshot(pool)
+    machine_before, own_before = machine_busy_seconds(), time.process_time()
     started = time.perf_counter()
     stream = run_jobs(
         prepared.jobs,
@@ -58,8 +74,14 @@ def _run(
     )
     results = {r.key: r for r in stream}
     seconds = time.perf_counter() - started
+    machine_after, own = machine_busy_seconds(), time.process_time() - own_before
     after = _cpu_snapshot(pool)
-    return _Side(seconds, after.since(before) if (after and before) else None, results)
+    workers_cpu = after.since(before) if (after and before) else None
+    others = None
+    if workers_cpu is not None and machine_before is not None and machine_after is not None:
+        # The machine's busy time less the workers' and this process's (which hands out tasks).
+        others = max(0.0, machine_after - machine_before - workers_cpu - own)
+    return _Side(seconds, workers_cpu, results, others)
 
 
 def _cpu_snapshot(pool: WorkerPool | DaskExecutor) -> CpuSnapshot | None:
@@ -188,13 +210,17 @@ def _cpu_figures(
     """The CPU each side got, the load around the runs and the headline that reads them."""
     available = cpus_available()
     used = min(workers, tasks)
-    verdict = speed_verdict(used, seq.seconds, par.seconds, seq.cpus, par.cpus, available)
+    others = None if seq.other_cpus is None or par.other_cpus is None else max(
+        seq.other_cpus, par.other_cpus)
+    verdict = speed_verdict(used, seq.seconds, par.seconds, seq.cpus, par.cpus, available,
+                            others)
     return {
         "cpus_available": available,
         "sequential_cpu_s": _round(seq.cpu_seconds),
         "parallel_cpu_s": _round(par.cpu_seconds),
         "sequential_cpus": _round(seq.cpus, 2),
         "parallel_cpus": _round(par.cpus, 2),
+        "other_cpus": _round(others, 2),
         "load_before": load_before,
         "load_after": load_average(),
         "verdict": verdict.kind,
@@ -273,6 +299,7 @@ def scaling_sweep(
                 "speedup": round(baseline.seconds / side.seconds, 3),
                 "ideal": min(workers, max(1, len(task_seconds(baseline.results)))),
                 "cpus": _round(side.cpus, 2),
+                "other_cpus": _round(side.other_cpus, 2),
             }
         )
     return rows

@@ -4,7 +4,9 @@ whether a measured speedup is a measure of the engine or of a busy machine.
 
 A speedup alone cannot tell "the engine scales" from "other processes held the CPUs": two workers
 that get 1.1 CPUs between them finish about 1.1x faster whatever the engine does. The CPU the
-workers actually got tells them apart.
+workers actually got, and the CPU every other process on the machine used meanwhile, tell them
+apart: workers short of CPU on an otherwise quiet machine were waiting for work (small tasks
+being handed out, a series' last fit), which is the engine's own cost, not a busy machine.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from typing import Final, Literal
 from .formatting import count
 
 __all__ = [
+    "BUSY_SHARE",
+    "OTHERS_BUSY",
     "CpuSnapshot",
     "SpeedVerdict",
     "cpus_available",
     "load_average",
+    "machine_busy_seconds",
     "process_cpu_seconds",
     "speed_verdict",
 ]
@@ -34,6 +39,9 @@ BUSY_SHARE: Final = 0.8
 # Parallel jobs needing this much more CPU time than the same jobs one after another did their
 # work more slowly (CPUs that share a physical core, memory or cache contention).
 SLOWER_WORK: Final = 1.25
+# Other processes using this many CPUs on average during a run made the machine busy; an idle
+# machine's own daemons use a few hundredths of one.
+OTHERS_BUSY: Final = 0.25
 # A speedup this far above the worker count is a measurement artefact, not parallelism.
 ABOVE_WORKERS: Final = 1.05
 _TICKS: Final = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -66,6 +74,22 @@ def process_cpu_seconds(pid: int) -> float | None:
     # After the command name: state is field 3, utime..cstime are fields 14..17.
     utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
     return (utime + stime + cutime + cstime) / _TICKS
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU seconds every process on the machine has used since boot (all CPUs; time stolen by a
+    hypervisor counts as used), from /proc/stat; None where it cannot be read."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = handle.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    # user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    values = [int(v) for v in fields[1:9]] + [0] * (9 - len(fields))
+    user, nice, system, _idle, _iowait, irq, softirq, steal = values[:8]
+    return (user + nice + system + irq + softirq + steal) / _TICKS
 
 
 @dataclass(frozen=True)
@@ -104,11 +128,44 @@ def speed_verdict(
     seq_cpus: float | None,
     par_cpus: float | None,
     available: int,
+    other_cpus: float | None = None,
 ) -> SpeedVerdict:
     """One sentence with the two times that says what the speedup measures.
 
     ``seq_cpus`` and ``par_cpus`` are the CPUs each side's workers got on average (CPU seconds
-    over wall seconds; None where unknown)."""
+    over wall seconds; None where unknown); ``other_cpus`` the CPUs every other process used
+    meanwhile (None where unknown: a shortfall then counts as a busy machine)."""
+    short = par_cpus is not None and seq_cpus is not None and (
+        par_cpus < BUSY_SHARE * workers or seq_cpus < BUSY_SHARE)
+    if short and other_cpus is not None and other_cpus < OTHERS_BUSY:
+        # Nothing else held the CPUs: the workers waited for work, the engine's own cost.
+        verdict = _verdict(workers, seq_s, par_s, seq_cpus, par_cpus, available, quiet=True)
+        return SpeedVerdict(verdict.kind, verdict.headline + _waited(par_cpus, workers))
+    return _verdict(workers, seq_s, par_s, seq_cpus, par_cpus, available, other_cpus)
+
+
+def _waited(par_cpus: float | None, workers: int) -> str:
+    busy = (par_cpus or 0.0) / workers
+    return (
+        f" No other process held the CPUs; the workers were at work {busy:.0%} of the time and "
+        "waited for their next task the rest (small tasks handed out one by one, a series' "
+        "last fits)."
+    )
+
+
+def _verdict(
+    workers: int,
+    seq_s: float,
+    par_s: float,
+    seq_cpus: float | None,
+    par_cpus: float | None,
+    available: int,
+    other_cpus: float | None = None,
+    *,
+    quiet: bool = False,
+) -> SpeedVerdict:
+    """The headline; ``quiet``: nothing else held the CPUs, so a shortfall is not a busy
+    machine."""
     speedup = seq_s / par_s if par_s else 0.0
     times = _times(seq_s, par_s)
     if available < workers:
@@ -119,11 +176,13 @@ def speed_verdict(
             f"({times}).",
         )
     if par_cpus is not None and seq_cpus is not None:
-        if par_cpus < BUSY_SHARE * workers or seq_cpus < BUSY_SHARE:
+        if not quiet and (par_cpus < BUSY_SHARE * workers or seq_cpus < BUSY_SHARE):
+            others = "" if other_cpus is None else (
+                f"; other processes used {other_cpus:.1f} CPUs meanwhile")
             return SpeedVerdict(
                 "busy",
                 f"The machine was busy: the workers got {par_cpus:.1f} of {workers} CPUs (one "
-                f"after another: {seq_cpus:.1f} of 1), so the speedup of {speedup:.1f}x "
+                f"after another: {seq_cpus:.1f} of 1{others}), so the speedup of {speedup:.1f}x "
                 f"({times}) is not a measure of the engine.",
             )
         work = (par_cpus * par_s) / (seq_cpus * seq_s) if seq_s and seq_cpus else 1.0

@@ -11,6 +11,7 @@ import pytest
 
 from forecasting.machine import (
     CpuSnapshot,
+    machine_busy_seconds,
     process_cpu_seconds,
     speed_verdict,
 )
@@ -74,6 +75,37 @@ def test_a_busy_machine_is_named_and_the_speedup_disowned() -> None:
     assert verdict.headline.startswith("The machine was busy: the workers got 1.1 of 2 CPUs")
     assert "is not a measure of the engine" in verdict.headline
     assert "10.5 s in parallel against 10.2 s one after another" in verdict.headline
+
+
+def test_workers_waiting_for_work_on_a_quiet_machine_are_not_called_a_busy_machine() -> None:
+    """Small tasks: the workers got 1.6 of 2 CPUs, but nothing else ran; they were waiting for
+    their next task, and the headline says that instead of blaming the machine."""
+    verdict = speed_verdict(2, seq_s=1.04, par_s=0.6, seq_cpus=0.91, par_cpus=1.56, available=2,
+                            other_cpus=0.03)
+    assert verdict.kind == "clean"
+    assert verdict.headline.startswith("2 workers finished 1.7x faster")
+    assert "No other process held the CPUs; the workers were at work 78% of the time" in \
+        verdict.headline
+    # The same shortfall while other processes took a CPU is a busy machine.
+    busy = speed_verdict(2, seq_s=1.04, par_s=0.6, seq_cpus=0.91, par_cpus=1.56, available=2,
+                         other_cpus=1.2)
+    assert busy.kind == "busy"
+    assert "other processes used 1.2 CPUs meanwhile" in busy.headline
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc (Linux)")
+def test_the_machines_busy_time_counts_another_process_spinning() -> None:
+    child = subprocess.Popen([sys.executable, "-c", _SPIN, "0.6"], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        before = machine_busy_seconds()
+        assert child.stdout is not None and child.stdout.readline().strip() == "spun"
+        after = machine_busy_seconds()
+    finally:
+        child.kill()
+        child.wait()
+    assert before is not None and after is not None
+    assert after - before >= 0.5, "the child's 0.6 s of CPU is busy time of the machine"
 
 
 def test_a_slowed_sequential_side_is_busy_even_when_the_speedup_looks_good() -> None:

@@ -135,22 +135,19 @@ def speed_verdict(
     ``seq_cpus`` and ``par_cpus`` are the CPUs each side's workers got on average (CPU seconds
     over wall seconds; None where unknown); ``other_cpus`` the CPUs every other process used
     meanwhile (None where unknown: a shortfall then counts as a busy machine)."""
+    verdict = _verdict(workers, seq_s, par_s, seq_cpus, par_cpus, available, other_cpus)
     short = par_cpus is not None and seq_cpus is not None and (
         par_cpus < BUSY_SHARE * workers or seq_cpus < BUSY_SHARE)
-    if short and other_cpus is not None and other_cpus < OTHERS_BUSY:
+    if short and verdict.kind != "busy" and verdict.kind != "few_cpus":
         # Nothing else held the CPUs: the workers waited for work, the engine's own cost.
-        verdict = _verdict(workers, seq_s, par_s, seq_cpus, par_cpus, available, quiet=True)
-        return SpeedVerdict(verdict.kind, verdict.headline + _waited(par_cpus, workers))
-    return _verdict(workers, seq_s, par_s, seq_cpus, par_cpus, available, other_cpus)
-
-
-def _waited(par_cpus: float | None, workers: int) -> str:
-    busy = (par_cpus or 0.0) / workers
-    return (
-        f" No other process held the CPUs; the workers were at work {busy:.0%} of the time and "
-        "waited for their next task the rest (small tasks handed out one by one, a series' "
-        "last fits)."
-    )
+        busy = (par_cpus or 0.0) / workers
+        return SpeedVerdict(
+            verdict.kind,
+            f"{verdict.headline} No other process held the CPUs; the workers were at work "
+            f"{busy:.0%} of the time and waited for their next task the rest (small tasks "
+            "handed out one by one, a series' last fits).",
+        )
+    return verdict
 
 
 def _verdict(
@@ -160,12 +157,8 @@ def _verdict(
     seq_cpus: float | None,
     par_cpus: float | None,
     available: int,
-    other_cpus: float | None = None,
-    *,
-    quiet: bool = False,
+    other_cpus: float | None,
 ) -> SpeedVerdict:
-    """The headline; ``quiet``: nothing else held the CPUs, so a shortfall is not a busy
-    machine."""
     speedup = seq_s / par_s if par_s else 0.0
     times = _times(seq_s, par_s)
     if available < workers:
@@ -176,7 +169,8 @@ def _verdict(
             f"({times}).",
         )
     if par_cpus is not None and seq_cpus is not None:
-        if not quiet and (par_cpus < BUSY_SHARE * workers or seq_cpus < BUSY_SHARE):
+        short = par_cpus < BUSY_SHARE * workers or seq_cpus < BUSY_SHARE
+        if short and (other_cpus is None or other_cpus >= OTHERS_BUSY):
             others = "" if other_cpus is None else (
                 f"; other processes used {other_cpus:.1f} CPUs meanwhile")
             return SpeedVerdict(

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from forecasting.formatting import axis_ticks, format_value, next_months
 from forecasting.models import FAMILY_LABELS
 from forecasting.narratives import outlook
+from forecasting.report_types import FullReport
 from forecasting.settings import METRICS
 
 __all__ = [
@@ -112,7 +113,7 @@ def _forecast_trace(
     )
 
 
-def _title(body: dict[str, Any], metric: str) -> dict[str, Any]:
+def _title(body: FullReport, metric: str) -> dict[str, Any]:
     """The metric (named as on its card) and its expected change first; how it was forecast is
     in Model details."""
     health = body["model_health_report"][metric]
@@ -148,7 +149,7 @@ def _view(
 
 
 def forecast_figure(
-    body: dict[str, Any], metric: str, whole: bool = False, height: int = 340
+    body: FullReport, metric: str, whole: bool = False, height: int = 340
 ) -> go.Figure:
     """History and forecast with shaded 80% and 95% bands, on the last two years and the
     forecast (``whole``: the whole history)."""
@@ -173,7 +174,7 @@ def forecast_figure(
     return fig
 
 
-def backtest_figure(body: dict[str, Any], metric: str) -> go.Figure:
+def backtest_figure(body: FullReport, metric: str) -> go.Figure:
     """Each candidate's backtest forecasts against what actually happened."""
     health = body["model_health_report"][metric]
     history = body["history"][metric][-36:]

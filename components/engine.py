@@ -13,7 +13,7 @@ import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import cast
 
 import streamlit as st
 
@@ -37,6 +37,7 @@ from forecasting.kpis import KpiFrame
 from forecasting.logging_setup import configure_logging
 from forecasting.pipeline import build_jobs, forecast
 from forecasting.report import with_view
+from forecasting.report_types import Report
 from forecasting.settings import DEFAULT_LEVEL, INPUT_LIMITS, MODES, server_pool_size
 from forecasting.textfile import clean_name
 
@@ -131,7 +132,7 @@ def mapping_review(
 
 def forecast_report(
     key: str, mapping: tuple[tuple[str, str], ...], settings: RunSettings, prepared: Prepared
-) -> dict[str, Any]:
+) -> Report:
     """The report for these files and settings, fitted once: the narrative mode and the interval
     level are left out of the cache key (switching either refits nothing; ``with_view`` shows
     the report for them). This session's last job times put the longest jobs first; they are
@@ -154,14 +155,14 @@ def forecast_report(
     return report
 
 
-def shown_report(fitted: dict[str, Any], settings: RunSettings) -> dict[str, Any]:
+def shown_report(fitted: Report, settings: RunSettings) -> Report:
     """The fitted report as shown for the chosen mode and level, its narratives written once per
     view: the session keeps the last view, so the reruns of other widgets reuse it."""
     body = fitted["full_analysis_report"]
     view = (body["metadata"]["generated_at"], body["timing"]["wall_seconds"], settings)
     kept = st.session_state.get("shown-report")
     if kept is not None and kept[0] == view:
-        return kept[1]  # type: ignore[no-any-return]
+        return cast(Report, kept[1])
     report = with_view(fitted, settings.mode, settings.level)
     st.session_state["shown-report"] = (view, report)
     return report
@@ -174,7 +175,7 @@ def _run_report(
     settings: RunSettings,
     _prepared: Prepared,
     _expected_seconds: Mapping[str, float] | None,
-) -> dict[str, Any]:
+) -> Report:
     """The progress bar is created in here (a cached function may only update elements it made)
     and advanced from this script thread as each result arrives, never from a worker."""
     slot = st.empty()

@@ -12,6 +12,7 @@ from forecasting.columns import COLUMN_LABELS
 from forecasting.formatting import format_value
 from forecasting.kpis import METRIC_INFO
 from forecasting.models import FAMILY_LABELS
+from forecasting.report_types import FullReport
 
 from .charts import backtest_figure, chart_config, forecast_figure
 from .safe_text import escape_markdown
@@ -37,7 +38,7 @@ def missing_columns(metric: str, present: set[str]) -> str | None:
     )
 
 
-def _missing_line(body: dict[str, Any], metric: str) -> str:
+def _missing_line(body: FullReport, metric: str) -> str:
     health = body["model_health_report"][metric]
     present = set(body["metadata"]["column_mapping"].values())
     columns = missing_columns(metric, present)
@@ -65,7 +66,7 @@ def _history_window(group: str) -> str:
 
 
 def forecast_group_ui(
-    body: dict[str, Any], group: str, file_stem: str, open_mapping: Callable[[], None]
+    body: FullReport, group: str, file_stem: str, open_mapping: Callable[[], None]
 ) -> None:
     """The group's forecast charts, two a row; a metric the data cannot give is one line saying
     which column would bring it back, never an empty chart, and a button that opens the column
@@ -140,7 +141,7 @@ def _accuracy_text(health: dict[str, Any]) -> str:
     )
 
 
-def model_detail_ui(body: dict[str, Any]) -> None:
+def model_detail_ui(body: FullReport) -> None:
     health_all = body["model_health_report"]
     metric = st.selectbox(
         "Metric", list(health_all), key="detail-metric", format_func=lambda m: METRIC_INFO[m].label

@@ -8,6 +8,7 @@ import streamlit as st
 
 from forecasting.formatting import format_change, format_value
 from forecasting.kpis import METRIC_INFO, NET_ASSETS_LABEL
+from forecasting.report_types import FullReport
 
 from .texts import CARD_METRICS
 
@@ -55,7 +56,7 @@ def _card(metric: str, card: dict[str, Any]) -> None:
     )
 
 
-def kpi_cards_ui(body: dict[str, Any]) -> None:
+def kpi_cards_ui(body: FullReport) -> None:
     cards = body["kpi_cards"]
     shown = [m for m in CARD_METRICS if m in cards]
     cols = st.columns(5)

@@ -3,14 +3,13 @@ per-column override; the ingest summary and the data alerts in plain words."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
 from forecasting import IngestSummary
 from forecasting.columns import CANONICAL_COLUMNS, COLUMN_LABELS, IGNORE
 from forecasting.formatting import count
+from forecasting.report_types import FullReport
 
 from .safe_text import escape_markdown, formula_safe
 
@@ -123,7 +122,7 @@ def ingest_summary_ui(summary: IngestSummary) -> None:
         st.markdown(f"- {escape_markdown(line)}")
 
 
-def data_alerts_ui(body: dict[str, Any]) -> None:
+def data_alerts_ui(body: FullReport) -> None:
     """The data alerts (implausible KPIs, per-transaction balances), above the numbers."""
     alerts = body["metadata"].get("data_alerts") or []
     if not alerts:

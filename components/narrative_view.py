@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from forecasting.formatting import count
+from forecasting.report_types import FullReport
 
 from .safe_text import escape_markdown
 
@@ -24,11 +25,11 @@ def _alert_text(alert: dict[str, Any]) -> str:
     )
 
 
-def _risks_ui(body: dict[str, Any]) -> None:
+def _risks_ui(body: FullReport) -> None:
     """One box per risk (high, medium) and a fold with the notes (low): the counts in the
     summary above are these. Data checks already have their own box above the cards."""
     checks = {a["detail"] for a in body["metadata"].get("data_alerts") or []}
-    alerts = body["narratives"]["alerts"]
+    alerts = (body["narratives"] or {}).get("alerts", [])
     for severity_group, show_all in ((("high", "medium"), True), (("low",), False)):
         group = [a for a in alerts if a["severity"] in severity_group]
         shown = [a for a in group if a["detail"] not in checks]
@@ -50,8 +51,10 @@ def _risks_ui(body: dict[str, Any]) -> None:
             )
 
 
-def narrative_ui(body: dict[str, Any]) -> None:
+def narrative_ui(body: FullReport) -> None:
     story = body["narratives"]
+    if story is None:  # a report shown is always written for its view (engine.shown_report)
+        return
     if body["dashboard_mode"] == "finance_guardian":
         st.subheader("Risk review")
         st.markdown(escape_markdown(story["summary_text"]))

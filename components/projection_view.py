@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.projection import bench_projection, claimed_table, project
+from forecasting.report_types import Timing
 
 from .scale_charts import projection_figure
 
@@ -18,7 +19,7 @@ _SHOWN: Final = (1, 2, 4, 8, 12, 16, 32, 64)
 
 
 def projection_points(
-    timing: dict[str, Any], comparison: dict[str, Any] | None
+    timing: Timing, comparison: dict[str, Any] | None
 ) -> tuple[list[dict[str, Any]], str, int]:
     """The projection, where its task times come from and how many tasks: the comparison's
     sequential run (each task alone on a worker) when there is one, else this report's run."""
@@ -58,7 +59,7 @@ _COLUMNS: Final = ("Workers", "Projected s", "Projected speedup", "Measured here
 _RIGHT: Final = st.column_config.TextColumn(alignment="right")
 
 
-def projection_ui(timing: dict[str, Any], comparison: dict[str, Any] | None) -> None:
+def projection_ui(timing: Timing, comparison: dict[str, Any] | None) -> None:
     points, source, tasks = projection_points(timing, comparison)
     if not tasks:
         return

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from forecasting import dumps, forecasts_csv, with_comparison, with_entity_forecasts
+from forecasting.report_types import FullReport, Report
 
 from .timing_panel import COMPARISON, SWEEP, measured
 
@@ -17,7 +18,7 @@ __all__ = ["downloadable", "downloads_ui", "file_stem"]
 _EXTENSION = re.compile(r"\.(csv|tsv|txt)\b.*$", re.IGNORECASE)
 
 
-def file_stem(body: dict[str, Any]) -> str:
+def file_stem(body: FullReport) -> str:
     """'company_financials' for company_financials.csv; the first file's name and how many
     more, for several; only letters, digits, '-' and '_' (a safe name on every system)."""
     names = body["metadata"]["source_files"] or ["forecast"]
@@ -27,8 +28,8 @@ def file_stem(body: dict[str, Any]) -> str:
 
 
 def downloadable(
-    report: dict[str, Any], run: str, entities: tuple[list[str], dict[str, Any]] | None
-) -> dict[str, Any]:
+    report: Report, run: str, entities: tuple[list[str], dict[str, Any]] | None
+) -> Report:
     """What is downloaded, assembled in one place: the report shown, with what this session
     measured for the same run (the comparison and the scaling sweep, kept in the session) in its
     timing, and the per-entity section when one was asked for. A shared report carries its own
@@ -42,7 +43,7 @@ def downloadable(
     return with_entity_forecasts(report, *entities) if entities else report
 
 
-def downloads_ui(report: dict[str, Any]) -> None:
+def downloads_ui(report: Report) -> None:
     body = report["full_analysis_report"]
     name = f"{file_stem(body)}_forecast_{body['metadata']['generated_at'][:10]}"
     st.markdown(

@@ -18,6 +18,7 @@ from forecasting.bench import compare, scaling_sweep
 from forecasting.formatting import count
 from forecasting.machine import BUSY_SHARE, OTHERS_BUSY
 from forecasting.models import FAMILY_LABELS
+from forecasting.report_types import FullReport, Timing
 
 from .charts import chart_config, gantt_figure, scaling_figure
 from .dask_control import comparison_pool
@@ -33,7 +34,7 @@ def measured(kind: str, run: str) -> Any:
     return st.session_state.get(f"{kind}-{run}")
 
 
-def _this_run(timing: dict[str, Any]) -> None:
+def _this_run(timing: Timing) -> None:
     where = (
         "one worker, one job at a time"
         if timing["executor"] == "sequential"
@@ -236,7 +237,7 @@ def _run_sweep(prepared: Prepared, settings: RunSettings, run: str) -> None:
 
 
 def timing_ui(
-    body: dict[str, Any], prepared: Prepared, settings: RunSettings, run: str, pool_size: int
+    body: FullReport, prepared: Prepared, settings: RunSettings, run: str, pool_size: int
 ) -> None:
     """This report's run, then the comparison and the sweep on demand (kept in the session
     under ``run``). Both use the server's warm pool, one job at a time and then on the chosen

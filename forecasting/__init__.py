@@ -30,6 +30,7 @@ from .report import (
     with_entity_forecasts,
     with_mode,
 )
+from .report_types import FullReport, Report
 from .runner import ForecastJob, MetricResult, make_worker_pool, run_jobs
 from .settings import METRICS, MODES, RunSettings
 from .tasks import Task, TaskOutcome, run_tasks
@@ -43,11 +44,13 @@ __all__ = [
     "DataValidationError",
     "ForecastJob",
     "ForecastingError",
+    "FullReport",
     "IngestResult",
     "IngestSummary",
     "MetricResult",
     "ModelError",
     "Prepared",
+    "Report",
     "RunSettings",
     "SourceFile",
     "Task",

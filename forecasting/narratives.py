@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from .formatting import count, format_move, format_value, money, next_months
+from .report_types import FullReport
 
 __all__ = ["Alert", "Outlook", "build_narratives", "find_alerts", "format_value", "outlook"]
 
@@ -56,7 +57,7 @@ def _trigger(value: float, unit: TriggerUnit) -> str:
     return f"{value:+.1f}"
 
 
-def _path(body: dict[str, Any], metric: str) -> tuple[list[float], list[dict[str, Any]]]:
+def _path(body: FullReport, metric: str) -> tuple[list[float], list[dict[str, Any]]]:
     history = [p["value"] for p in body["history"].get(metric, []) if p["value"] is not None]
     return history, body["forecast_chart"].get(metric, [])
 
@@ -91,7 +92,7 @@ class Outlook:
         return format_move(self.now, self.ahead, self.unit)
 
 
-def outlook(body: dict[str, Any], metric: str) -> Outlook | None:
+def outlook(body: FullReport, metric: str) -> Outlook | None:
     """The expected change of ``metric`` over the horizon, or None when it was not forecast."""
     history, forecast = _path(body, metric)
     ahead = _mean([p["predicted"] for p in forecast if p["predicted"] is not None])
@@ -121,7 +122,7 @@ _CHANGE_RULES: Final[tuple[tuple[str, float, Severity], ...]] = (
 _FALLING_IS_WORSE: Final = frozenset({"revenue", "profit_margin", "dpo"})
 
 
-def _change_alerts(body: dict[str, Any]) -> list[Alert]:
+def _change_alerts(body: FullReport) -> list[Alert]:
     out = []
     for metric, threshold, severity in _CHANGE_RULES:
         seen = outlook(body, metric)
@@ -146,7 +147,7 @@ def _change_alerts(body: dict[str, Any]) -> list[Alert]:
     return out
 
 
-def _cash_alerts(body: dict[str, Any]) -> list[Alert]:
+def _cash_alerts(body: FullReport) -> list[Alert]:
     _, cash = _path(body, "cashflow")
     negative = [p["predicted"] for p in cash if p["predicted"] is not None and p["predicted"] < 0]
     if negative:
@@ -180,7 +181,7 @@ def _cash_alerts(body: dict[str, Any]) -> list[Alert]:
     return []
 
 
-def _leverage_alerts(body: dict[str, Any]) -> list[Alert]:
+def _leverage_alerts(body: FullReport) -> list[Alert]:
     de = body["kpis"].get("debt_to_equity_ratio")
     if de is None or 0 <= de <= 1.5:
         return []
@@ -199,7 +200,7 @@ def _leverage_alerts(body: dict[str, Any]) -> list[Alert]:
     ]
 
 
-def _band_alerts(body: dict[str, Any]) -> list[Alert]:
+def _band_alerts(body: FullReport) -> list[Alert]:
     _, revenue = _path(body, "revenue")
     if not revenue or not revenue[-1]["predicted"]:
         return []
@@ -221,11 +222,11 @@ def _band_alerts(body: dict[str, Any]) -> list[Alert]:
     ]
 
 
-def _level_alerts(body: dict[str, Any]) -> list[Alert]:
+def _level_alerts(body: FullReport) -> list[Alert]:
     return _cash_alerts(body) + _leverage_alerts(body) + _band_alerts(body)
 
 
-def _quality_alerts(body: dict[str, Any]) -> list[Alert]:
+def _quality_alerts(body: FullReport) -> list[Alert]:
     out = []
     for metric, health in body["model_health_report"].items():
         if health["status"] == "failed":
@@ -276,7 +277,7 @@ def _quality_alerts(body: dict[str, Any]) -> list[Alert]:
     return out
 
 
-def find_alerts(body: dict[str, Any]) -> list[Alert]:
+def find_alerts(body: FullReport) -> list[Alert]:
     """Every rule that fires, most severe first."""
     alerts = _change_alerts(body) + _level_alerts(body) + _quality_alerts(body)
     return sorted(alerts, key=lambda a: _RANK[a.severity])
@@ -296,7 +297,7 @@ _CONTROLS: Final = {
 }
 
 
-def _story(body: dict[str, Any]) -> tuple[str, list[str]]:
+def _story(body: FullReport) -> tuple[str, list[str]]:
     kpis, meta = body["kpis"], body["metadata"]
     horizon = int(meta["horizon_months"])
     history, revenue = _path(body, "revenue")
@@ -361,7 +362,7 @@ def _guardian_summary(alerts: list[Alert], headline: str) -> str:
     )
 
 
-def build_narratives(body: dict[str, Any], mode: str) -> dict[str, Any]:
+def build_narratives(body: FullReport, mode: str) -> dict[str, Any]:
     """summary_text, analyst_insights, recommendations and the ranked alerts for ``mode``."""
     alerts = find_alerts(body)
     headline, story = _story(body)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import functools
 import io
 import json
 import math
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from .kpis import METRIC_INFO, METRIC_INPUTS
 from .models import FAMILY_LABELS
 from .narratives import build_narratives
 from .pipeline import Analysis
+from .report_types import FullReport, Report, Timing
 from .runner import MetricResult, task_timeline
 from .selection import Selection
 from .settings import METRICS, Mode
@@ -207,12 +209,12 @@ def _job_row(r: MetricResult, origin: float) -> dict[str, Any]:
     }
 
 
-def _timing(analysis: Analysis, comparison: dict[str, Any] | None) -> dict[str, Any]:
+def _timing(analysis: Analysis, comparison: dict[str, Any] | None) -> Timing:
     results = analysis.results.values()
     entity_results = [r for e in analysis.entity_results.values() for r in e.values()]
     everything = [*results, *entity_results]
     origin = min((r.first_started for r in everything if r.started), default=0.0)
-    timing = {
+    timing: Timing = {
         "executor": analysis.timing.executor,
         "workers": analysis.timing.workers,
         "cpu_count": analysis.timing.cpu_count,
@@ -284,7 +286,7 @@ def _metadata(analysis: Analysis) -> dict[str, Any]:
 
 def build_report(
     analysis: Analysis, mode: Mode | None, comparison: dict[str, Any] | None = None
-) -> dict[str, Any]:
+) -> Report:
     """The whole report as a JSON-safe dict; the narrative is the only part that depends on mode.
     ``mode`` None leaves the narratives to ``with_view`` (the dashboard writes them once, for the
     mode and level it shows)."""
@@ -292,7 +294,7 @@ def build_report(
     values = prep.kpis.values
     chart: dict[str, list[dict[str, Any]]] = {}
     bands: dict[str, list[dict[str, Any]]] = {}
-    health: dict[str, Any] = {}
+    health: dict[str, dict[str, Any]] = {}
     history: dict[str, list[dict[str, Any]]] = {}
     filled = prep.data.filled
     for metric in METRICS:
@@ -304,7 +306,8 @@ def build_report(
         if metric in prep.kpis.notes:
             health[metric]["notes"] = [prep.kpis.notes[metric], *health[metric]["notes"]]
         history[metric] = _history_rows(series, filled, metric)
-    core = {
+    body: FullReport = {
+        "dashboard_mode": mode,
         "metadata": _metadata(analysis),
         "kpis": headline_kpis(values, health),
         "kpi_cards": kpi_cards(prep.kpis, chart),
@@ -313,34 +316,31 @@ def build_report(
         "history": history,
         "model_health_report": health,
         "timing": _timing(analysis, comparison),
+        "narratives": None,
     }
     if prep.entities is not None:  # asked for: the company's part keeps its shape either way
         from .entity_report import entity_forecasts
 
-        core["metadata"]["entity_forecasts_by"] = list(prep.entities.by)
-        core["entity_forecasts"] = entity_forecasts(analysis)
-    return {
-        "full_analysis_report": {
-            "dashboard_mode": mode,
-            **core,
-            "narratives": None if mode is None else build_narratives(core, mode),
-        }
-    }
+        body["metadata"]["entity_forecasts_by"] = list(prep.entities.by)
+        body["entity_forecasts"] = entity_forecasts(analysis)
+    if mode is not None:
+        body["narratives"] = build_narratives(body, mode)
+    return {"full_analysis_report": body}
 
 
-def with_mode(report: dict[str, Any], mode: Mode) -> dict[str, Any]:
+def with_mode(report: Report, mode: Mode) -> Report:
     """The same report in another narrative mode: nothing is refitted, only the text changes."""
-    body = dict(report["full_analysis_report"])
+    body = copy.copy(report["full_analysis_report"])
     body["dashboard_mode"] = mode
     body["narratives"] = build_narratives(body, mode)
     return {"full_analysis_report": body}
 
 
-def with_level(report: dict[str, Any], level: int) -> dict[str, Any]:
+def with_level(report: Report, level: int) -> Report:
     """The same report with its forecast rows at another interval level: both levels' bands are
     in ``forecast_bands``, so nothing is refitted. The narratives are left as they were (see
     ``with_view``, which rebuilds them once for the level and mode shown)."""
-    body = dict(report["full_analysis_report"])
+    body = copy.copy(report["full_analysis_report"])
     body["forecast_chart"] = {
         metric: [
             {**row, "lower": band[f"lower_{level}"], "upper": band[f"upper_{level}"]}
@@ -352,7 +352,7 @@ def with_level(report: dict[str, Any], level: int) -> dict[str, Any]:
     return {"full_analysis_report": body}
 
 
-def with_view(report: dict[str, Any], mode: Mode, level: int) -> dict[str, Any]:
+def with_view(report: Report, mode: Mode, level: int) -> Report:
     """The report as shown for a narrative mode and an interval level, with its narratives
     written once for them; the report itself when it already is that view (a report built
     without a mode has no narratives yet, so it never is)."""
@@ -362,37 +362,40 @@ def with_view(report: dict[str, Any], mode: Mode, level: int) -> dict[str, Any]:
     return with_mode(with_level(report, level), mode)
 
 
-def with_comparison(report: dict[str, Any], comparison: dict[str, Any] | None) -> dict[str, Any]:
+def with_comparison(report: Report, comparison: dict[str, Any] | None) -> Report:
     """The same report with a sequential-vs-parallel comparison added to its timing."""
     if comparison is None:
         return report
-    body = dict(report["full_analysis_report"])
-    body["timing"] = {**body["timing"], "comparison": comparison}
+    body = copy.copy(report["full_analysis_report"])
+    timing = copy.copy(body["timing"])
+    timing["comparison"] = comparison
+    body["timing"] = timing
     return {"full_analysis_report": body}
 
 
-def with_entity_forecasts(
-    report: dict[str, Any], by: list[str], section: dict[str, Any]
-) -> dict[str, Any]:
+def with_entity_forecasts(report: Report, by: list[str], section: dict[str, Any]) -> Report:
     """The company report with an ``entity_forecasts`` section computed in a run of its own
     (the dashboard's, on demand)."""
-    body = dict(report["full_analysis_report"])
+    body = copy.copy(report["full_analysis_report"])
     body["metadata"] = {**body["metadata"], "entity_forecasts_by": by}
     body["entity_forecasts"] = section
     return {"full_analysis_report": body}
 
 
-def dumps(report: dict[str, Any], indent: int | None = 2) -> str:
+def dumps(report: Report, indent: int | None = 2) -> str:
     """Strict JSON: raises rather than write NaN or Infinity."""
     return json.dumps(report, allow_nan=False, indent=indent, ensure_ascii=False)
 
 
-def loads(text: str) -> dict[str, Any]:
-    """Read a report back, checking it is one."""
+def loads(text: str) -> Report:
+    """Read a report back, checking it is one (its top-level sections all there)."""
     data = json.loads(text)
-    if not isinstance(data, dict) or "full_analysis_report" not in data:
+    if not isinstance(data, dict) or not isinstance(data.get("full_analysis_report"), dict):
         raise ValueError("not a forecast report: no 'full_analysis_report' key")
-    return data
+    missing = sorted(set(FullReport.__required_keys__) - set(data["full_analysis_report"]))
+    if missing:
+        raise ValueError(f"not a forecast report: no {', '.join(missing)} section")
+    return cast(Report, data)
 
 
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -405,7 +408,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def forecasts_csv(report: dict[str, Any]) -> str:
+def forecasts_csv(report: Report) -> str:
     """Long format: metric, date, predicted, lower, upper, model."""
     body = report["full_analysis_report"]
     out = io.StringIO()

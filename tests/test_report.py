@@ -239,6 +239,13 @@ def test_dumps_refuses_nan_and_infinity(sample_report: dict[str, Any], bad: floa
         dumps(report)
 
 
+def test_loads_names_a_section_a_report_lacks(sample_report: dict[str, Any]) -> None:
+    """A report file cut short (no timing section) is refused by name, not read half-way."""
+    body = {k: v for k, v in sample_report["full_analysis_report"].items() if k != "timing"}
+    with pytest.raises(ValueError, match="no timing section"):
+        loads(json.dumps({"full_analysis_report": body}))
+
+
 def test_loads_refuses_json_that_is_not_a_report() -> None:
     with pytest.raises(ValueError, match="not a forecast report"):
         loads('{"forecast_chart": {}}')

@@ -114,7 +114,7 @@ def one(stores: int, executor: str, workers: int, horizon: int) -> dict[str, Any
     """Runs in the child: one report of ``stores`` stores on ``executor``."""
     from forecasting import RunSettings, SourceFile, analyse, build_report, dumps, open_backend
     from forecasting import prepare as prepare_report
-    from forecasting.projection import project
+    from forecasting.projection import TaskCost, project
 
     data = generate(stores)
     sampler = TreeSampler()
@@ -138,7 +138,8 @@ def one(stores: int, executor: str, workers: int, horizon: int) -> dict[str, Any
     job_kb = np.mean([len(pickle.dumps(j, pickle.HIGHEST_PROTOCOL)) for j in prepared.jobs])
     result_kb = np.mean([len(pickle.dumps(r, pickle.HIGHEST_PROTOCOL)) for r in results])
     # This run's task times projected to more workers (their ratio holds on a busy machine).
-    tasks = [t.finished - t.started for r in results for t in r.tasks]
+    tasks = [TaskCost.of(t.key, t.finished - t.started, t.group)
+             for r in results for t in r.tasks]
     projected = project(tasks, prepared.seconds + assembly_s, workers=(1, 8, 16, 32, 64))
     return {
         "stores": stores,

@@ -8,7 +8,7 @@ from typing import Any, Final
 import pandas as pd
 import streamlit as st
 
-from forecasting.projection import bench_projection, claimed_table, project
+from forecasting.projection import TaskCost, bench_projection, claimed_table, project
 from forecasting.report_types import Timing
 
 from .scale_charts import projection_figure
@@ -26,7 +26,8 @@ def projection_points(
     if comparison and comparison.get("task_seconds"):
         tasks = len(comparison["task_seconds"])
         return bench_projection(comparison), "the comparison's sequential run", tasks
-    durations = [r["end"] - r["start"] for r in timing.get("tasks", [])]
+    durations = [TaskCost.of(r["key"], r["end"] - r["start"], r.get("group", ""))
+                 for r in timing.get("tasks", [])]
     serial = timing["serial_seconds"] or 0.0
     measured = {int(timing["workers"]): serial + (timing["wall_seconds"] or 0.0)}
     points = [p.to_dict() for p in project(durations, serial, measured=measured)]

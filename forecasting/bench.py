@@ -182,6 +182,7 @@ def compare(
         "per_metric": _per_metric(sequential[-1].results),
         # The sequential run's tasks, one at a time: what the projection schedules.
         "task_seconds": {k: round(v, 4) for k, v in measured_tasks.items()},
+        "task_groups": {t.key: t.group for r in seq.results.values() for t in r.tasks},
         "timeline": timeline(parallel[-1].results),
     }
 

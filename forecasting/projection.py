@@ -11,14 +11,16 @@ one task per metric and a run of finer tasks project the same way.
 from __future__ import annotations
 
 import heapq
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Final
 
 __all__ = [
     "CLAIMED",
     "WORKER_COUNTS",
     "ProjectionPoint",
+    "TaskCost",
     "bench_projection",
     "claimed_table",
     "makespan",
@@ -44,19 +46,57 @@ class ProjectionPoint:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
 
-def makespan(durations: Iterable[float], workers: int) -> float:
-    """Seconds until the last task ends: longest first, each to the worker free soonest."""
+COMBINE_SUFFIX: Final = ":combine"
+
+
+@dataclass(frozen=True)
+class TaskCost:
+    """A measured task: its seconds, its series' task group, and whether it is a combination,
+    which waits until every fit of its group is done (as the runner hands it out)."""
+
+    seconds: float
+    group: str = ""
+    waits_for_group: bool = False
+
+    @classmethod
+    def of(cls, key: str, seconds: float, group: str = "") -> TaskCost:
+        return cls(float(seconds), group, bool(group) and key.endswith(COMBINE_SUFFIX))
+
+
+def makespan(tasks: Iterable[float | TaskCost], workers: int) -> float:
+    """Seconds until the last task ends when each free worker takes the longest task that is
+    ready: every fit at once, a combination once its group's fits are all done."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    ordered = sorted((max(0.0, float(d)) for d in durations), reverse=True)
-    free_at = [0.0] * min(workers, len(ordered))
-    for duration in ordered:
-        heapq.heapreplace(free_at, free_at[0] + duration)
-    return max(free_at, default=0.0)
+    items = [t if isinstance(t, TaskCost) else TaskCost(float(t)) for t in tasks]
+    fits_left = Counter(t.group for t in items if not t.waits_for_group)
+    waiting: dict[str, list[int]] = defaultdict(list)
+    ready: list[tuple[float, int]] = []  # (-seconds, index): longest first
+    for i, task in enumerate(items):
+        if task.waits_for_group and fits_left[task.group]:
+            waiting[task.group].append(i)
+        else:
+            heapq.heappush(ready, (-max(0.0, task.seconds), i))
+    running: list[tuple[float, int]] = []  # (finish time, index)
+    now, free = 0.0, workers
+    while ready or running:
+        while free and ready:
+            seconds, i = heapq.heappop(ready)
+            heapq.heappush(running, (now - seconds, i))
+            free -= 1
+        now, i = heapq.heappop(running)
+        free += 1
+        done = items[i]
+        if not done.waits_for_group:
+            fits_left[done.group] -= 1
+            if not fits_left[done.group]:
+                for j in waiting.pop(done.group, []):
+                    heapq.heappush(ready, (-max(0.0, items[j].seconds), j))
+    return now
 
 
 def project(
-    durations: Sequence[float],
+    durations: Sequence[float | TaskCost],
     serial_s: float,
     workers: Iterable[int] = WORKER_COUNTS,
     measured: Mapping[int, float] | None = None,
@@ -65,7 +105,11 @@ def project(
     """Wall time and speedup (against the projection on one worker) for each worker count;
     ``measured`` wall times (workers -> seconds, serial part included) mark those counts."""
     seen = measured or {}
-    costs = [d + dispatch_s for d in durations]
+    costs = [
+        replace(d, seconds=d.seconds + dispatch_s) if isinstance(d, TaskCost)
+        else float(d) + dispatch_s
+        for d in durations
+    ]
     one = serial_s + makespan(costs, 1)
     points = []
     for count in workers:
@@ -84,18 +128,21 @@ def claimed_table() -> list[dict[str, Any]]:
 
 
 def bench_projection(result: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``bench``'s projection: its sequential run's task times (``task_seconds``; a result
-    without them, its jobs' seconds), serial part and warm round trip;
-    the sequential run, the parallel run and any sweep are the measured points."""
+    """``bench``'s projection: its sequential run's task times (``task_seconds``, with their
+    groups in ``task_groups``; a result without them, its jobs' seconds) and serial part, each
+    task costing the hand-out overhead that run measured beyond the tasks' own seconds; the
+    sequential run, the parallel run and any sweep are the measured points."""
     serial = float(result["serial_s"])
     per_task = result.get("task_seconds") or {
         key: info["seconds"] for key, info in result["per_metric"].items()
     }
-    durations = [float(seconds) for seconds in per_task.values()]
+    groups = result.get("task_groups") or {}
+    tasks = [TaskCost.of(key, seconds, groups.get(key, "")) for key, seconds in per_task.items()]
     measured = {1: serial + float(result["sequential_s"])}
     for row in result.get("scaling") or []:
         measured.setdefault(int(row["workers"]), serial + float(row["parallel_s"]))
     measured[int(result["workers"])] = serial + float(result["parallel_s"])
-    points = project(durations, serial, measured=measured,
-                     dispatch_s=float(result.get("pool_warm_s") or 0.0))
+    overhead = (float(result["sequential_s"]) - sum(t.seconds for t in tasks)) / max(1, len(tasks))
+    dispatch = max(float(result.get("pool_warm_s") or 0.0), overhead)
+    points = project(tasks, serial, measured=measured, dispatch_s=dispatch)
     return [p.to_dict() for p in points]

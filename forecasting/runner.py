@@ -168,6 +168,7 @@ def task_timeline(
             "start": round(t.started - origin, 4),
             "end": round(t.finished - origin, 4),
             "cpu_s": round(t.cpu_seconds, 4),
+            "group": t.group,
         }
         for t in tasks
     ]

@@ -44,6 +44,7 @@ class TaskTiming:
     finished: float
     cpu_seconds: float
     host: str = ""
+    group: str = ""  # the series' task group: its fits, and the combinations waiting for them
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ class JobPlan:
         if outcome.ok and isinstance(value, FitBatch):
             state.batches[outcome.key] = value
             state.timings.append(TaskTiming(outcome.key, job.key, value.worker, value.started,
-                                            value.finished, value.cpu_seconds, value.host))
+                                            value.finished, value.cpu_seconds, value.host,
+                                            state.group))
             return []
         if outcome.ok and isinstance(value, Assembled):
             return [self._finished(state, value, outcome.key, job)]
@@ -186,7 +188,7 @@ class JobPlan:
     def _finished(self, state: _Series, value: Assembled, key: str, job: ForecastJob) -> Done:
         state.open_jobs.discard(job.key)
         own = TaskTiming(key, job.key, value.worker, value.started, value.finished,
-                         value.cpu_seconds, value.host)
+                         value.cpu_seconds, value.host, state.group)
         owner = job.key == state.group
         return Done(
             job,
@@ -205,7 +207,7 @@ class JobPlan:
         task repeats the failure that made it skip)."""
         if outcome.outcome != "skipped":
             state.timings.append(TaskTiming(outcome.key, job_key, outcome.worker, outcome.started,
-                                            outcome.finished, 0.0))
+                                            outcome.finished, 0.0, group=state.group))
             state.failure = state.failure or outcome.reason
         reason = state.failure or outcome.reason
         done = []

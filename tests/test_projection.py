@@ -11,7 +11,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from forecasting.projection import bench_projection, makespan, project
+from forecasting.projection import TaskCost, bench_projection, makespan, project
 from forecasting.tasks import Task, run_tasks
 
 # Known durations, in no particular order (the runner sorts them, longest first).
@@ -26,6 +26,24 @@ def test_the_runner_is_modelled_not_an_ideal_schedule() -> None:
     assert makespan([2, 3, 2, 3, 2], 1) == 12
     assert makespan([2, 3, 2, 3, 2], 64) == 3  # no more workers than tasks help
     assert makespan([], 4) == 0
+
+
+def test_a_combination_waits_for_every_fit_of_its_series() -> None:
+    """As the runner hands them out: a metric's combination starts once its series' last fit is
+    in, so plenty of workers still leave the fits and the combination one after the other."""
+    tasks = [TaskCost.of("revenue:ets@backtest", 2, "revenue"),
+             TaskCost.of("revenue:light@final", 2, "revenue"),
+             TaskCost.of("revenue:combine", 1, "revenue"),
+             TaskCost.of("growth_rate:combine", 1, "revenue"),  # shares revenue's fits
+             TaskCost.of("dso:ets@backtest", 3, "dso"),
+             TaskCost.of("dso:combine", 1, "dso")]
+    assert makespan(tasks, 64) == 4  # dso's fit ends at 3, its combination at 4
+    assert makespan(tasks, 1) == 10  # one after another: the sum, whatever the order
+    # Two workers: dso's fit and one of revenue's (0-3, 0-2), revenue's other fit (2-4), dso's
+    # combination (3-4); revenue's two combinations wait for both its fits, then run side by
+    # side (4-5).
+    assert makespan(tasks, 2) == 5
+    assert makespan([t.seconds for t in tasks], 64) == 3  # without the waits: the longest task
 
 
 def timed_sleep(seconds: float) -> float:
@@ -85,7 +103,12 @@ def test_bench_projection_marks_the_measured_counts_and_is_bounded_by_the_longes
     walls = [p["wall_s"] for p in points]
     assert all(a >= b for a, b in pairwise(walls)), "more workers, slower?"
     assert all(p["speedup"] <= p["workers"] for p in points)
+    # Each task costs the hand-out overhead the sequential run measured beyond the tasks' own
+    # seconds (0.05 s over 14 tasks, more than the warm round trip), so one worker projects the
+    # sequential run itself.
+    overhead = 0.05 / 14
+    assert walls[0] == pytest.approx(points[0]["measured_wall_s"], abs=1e-3)
     # 14 tasks: from 14 workers on, the longest task and the serial part are all that is left.
-    longest = max(durations) + 0.002
+    longest = max(durations) + overhead
     assert walls[13] == walls[63] == pytest.approx(0.3 + longest, abs=1e-3)
     assert points[63]["speedup"] == pytest.approx(walls[0] / (0.3 + longest), abs=1e-3)

@@ -41,6 +41,8 @@ from forecasting.report_types import Report
 from forecasting.settings import DEFAULT_LEVEL, INPUT_LIMITS, MODES, server_pool_size
 from forecasting.textfile import clean_name
 
+from .result_store import kept_or_computed
+
 __all__ = [
     "Ingested",
     "cached_ingest",
@@ -140,7 +142,9 @@ def forecast_report(
     expected: dict[str, float] | None = st.session_state.get("job-seconds")
     # The cache key leaves the display choices out; the report is built without narratives.
     fitted = replace(settings, mode=MODES[0], level=DEFAULT_LEVEL)
-    report = _run_report(key, mapping, fitted, prepared, expected)
+    report = kept_or_computed(
+        "report", (key, mapping, fitted), lambda: _run_report(fitted, prepared, expected)
+    )
     timing = report["full_analysis_report"]["timing"]
     # Each task's seconds by its key, and each metric's for tasks not seen before (a new
     # horizon's pieces): the runner puts the longest first from either.
@@ -168,29 +172,24 @@ def shown_report(fitted: Report, settings: RunSettings) -> Report:
     return report
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def _run_report(
-    key: str,
-    mapping: tuple[tuple[str, str], ...],
-    settings: RunSettings,
-    _prepared: Prepared,
-    _expected_seconds: Mapping[str, float] | None,
+    settings: RunSettings, prepared: Prepared, expected_seconds: Mapping[str, float] | None
 ) -> Report:
-    """The progress bar is created in here (a cached function may only update elements it made)
-    and advanced from this script thread as each result arrives, never from a worker."""
+    """Fit the report, with a progress bar advanced from this script thread as each result
+    arrives (never from a worker); it is gone when the run is, and a stored report draws none."""
     slot = st.empty()
     where = (
         "one worker, one at a time"
         if settings.executor == "sequential"
         else count(settings.workers, "worker")
     )
-    bar = slot.progress(0.0, text=f"Forecasting {count(len(_prepared.jobs), 'metric')} on {where}…")
+    bar = slot.progress(0.0, text=f"Forecasting {count(len(prepared.jobs), 'metric')} on {where}…")
 
     def _on_result(result: MetricResult, done: int, total: int) -> None:
         mark = "✓" if result.status == "ok" else "✗"
         bar.progress(done / total, text=f"{mark} {result.metric} ({done} of {total})")
 
     pool = get_pool() if settings.executor in ("processes", "sequential") else None
-    analysis = forecast(_prepared, settings, pool, _on_result, _expected_seconds)
+    analysis = forecast(prepared, settings, pool, _on_result, expected_seconds)
     slot.empty()
     return build_report(analysis, None)  # narratives: once, for the view shown (shown_report)

@@ -21,6 +21,7 @@ from forecasting.pipeline import forecast, with_entities
 from forecasting.settings import MODES
 
 from .engine import get_pool
+from .result_store import kept_or_computed
 from .safe_text import escape_markdown
 from .scale_charts import entity_grid_figure
 
@@ -37,17 +38,25 @@ def _by_label(choice: str) -> str:
     return " × ".join(COLUMN_LABELS[c] for c in choice.split(","))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def _entity_run(
     key: str,
     mapping: tuple[tuple[str, str], ...],
     settings: RunSettings,
     by: tuple[str, ...],
-    _prepared: Prepared,
+    prepared: Prepared,
 ) -> dict[str, Any]:
-    """The entities' jobs alone, on the chosen executor; keyed like the company report, plus
-    the entity columns. The progress bar is advanced from this script thread."""
-    jobs = with_entities(_prepared, by, company=False)
+    """The entities' jobs alone, on the chosen executor; kept per server like the company
+    report, by its key plus the entity columns."""
+    return kept_or_computed(
+        "entities", (key, mapping, settings, by), lambda: _fit_entities(settings, by, prepared)
+    )
+
+
+def _fit_entities(
+    settings: RunSettings, by: tuple[str, ...], prepared: Prepared
+) -> dict[str, Any]:
+    """The progress bar is advanced from this script thread, and gone when the run is."""
+    jobs = with_entities(prepared, by, company=False)
     slot = st.empty()
     bar = slot.progress(0.0, text=f"Forecasting {len(jobs.jobs)} entity series…")
 

@@ -4,7 +4,9 @@ Markdown on the page, never run as a formula by a spreadsheet opening a CSV the 
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import Final
+
+from forecasting.report import formula_safe  # the download's own escaping, one definition
 
 __all__ = ["as_code", "escape_markdown", "formula_safe"]
 
@@ -12,7 +14,6 @@ __all__ = ["as_code", "escape_markdown", "formula_safe"]
 # keeps links, emphasis, HTML, LaTeX ($), Streamlit's :color[...] directives and autolinks
 # (the ':' and '.' of a URL) from forming.
 _MARKDOWN: Final = re.compile(r"([!-/:-@\[-`{-~])")
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 
 
 def escape_markdown(text: str) -> str:
@@ -25,10 +26,3 @@ def as_code(text: str) -> str:
     a backtick in the name cannot close it (it is shown as a look-alike)."""
     cleaned = " ".join(text.replace("`", "ˋ").split())
     return f"`{cleaned}`"
-
-
-def formula_safe(value: Any) -> Any:
-    """A cell a spreadsheet shows as text: one that would start a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value

@@ -32,6 +32,7 @@ __all__ = [
     "build_report",
     "dumps",
     "forecasts_csv",
+    "formula_safe",
     "headline_kpis",
     "loads",
     "with_comparison",
@@ -398,10 +399,11 @@ def loads(text: str) -> Report:
     return cast(Report, data)
 
 
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may read as the start of a formula or a command (DDE "|", "%" macros).
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 
 
-def _cell(value: Any) -> Any:
+def formula_safe(value: Any) -> Any:
     """Escape text that a spreadsheet would run as a formula; numbers stay numbers."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -419,10 +421,10 @@ def forecasts_csv(report: Report) -> str:
         for row in rows:
             writer.writerow(
                 [
-                    _cell(metric),
+                    formula_safe(metric),
                     row["date"],
                     *("" if row[k] is None else row[k] for k in ("predicted", "lower", "upper")),
-                    _cell(model),
+                    formula_safe(model),
                 ]
             )
     return out.getvalue()

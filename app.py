@@ -29,7 +29,7 @@ from components.report_view import downloadable, downloads_ui, file_stem
 from components.safe_text import as_code, escape_markdown
 from components.sidebar import controls_ui, upload_ui
 from components.texts import APP_TITLE, FIRST_STEP, TABS
-from components.timing_panel import COMPARISON, measured, timing_ui
+from components.timing_panel import measured_comparison, timing_ui
 from forecasting import DataValidationError
 from forecasting.formatting import count
 from forecasting.horizon import horizon_message
@@ -106,6 +106,6 @@ with details:
     model_detail_ui(body)
 with timing:
     timing_ui(body, prepared, settings, run, server_pool_size())
-    projection_ui(body["timing"], measured(COMPARISON, run))
+    projection_ui(body["timing"], measured_comparison(run))
 with downloads:
     downloads_ui(downloadable(report, run, entities))

@@ -6,6 +6,7 @@ Numbers on axes and in hovers are written by ``forecasting.formatting``, as on t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, Final
 
 import pandas as pd
@@ -14,7 +15,15 @@ import plotly.graph_objects as go
 from forecasting.formatting import axis_ticks, format_value, next_months
 from forecasting.models import FAMILY_LABELS
 from forecasting.narratives import outlook
-from forecasting.report_types import FullReport
+from forecasting.report_types import (
+    BandRow,
+    ForecastRow,
+    FullReport,
+    HistoryRow,
+    SweepRow,
+    TaskRow,
+    band_at,
+)
 from forecasting.settings import METRICS
 
 __all__ = [
@@ -48,7 +57,7 @@ def chart_config(filename: str) -> dict[str, Any]:
     }
 
 
-def _yaxis(values: list[float], unit: str) -> dict[str, Any]:
+def _yaxis(values: Sequence[float], unit: str) -> dict[str, Any]:
     """A y range padded around ``values`` with ticks written like the cards."""
     low, high = min(values), max(values)
     pad = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
@@ -60,7 +69,7 @@ def _texts(values: list[float | None], unit: str) -> list[str]:
     return [format_value(v, unit) for v in values]
 
 
-def _history_trace(history: list[dict[str, Any]], unit: str) -> go.Scatter:
+def _history_trace(history: Sequence[HistoryRow], unit: str) -> go.Scatter:
     values = [p["value"] for p in history]
     return go.Scatter(
         x=[p["date"] for p in history],
@@ -73,12 +82,12 @@ def _history_trace(history: list[dict[str, Any]], unit: str) -> go.Scatter:
     )
 
 
-def _band_traces(bands: list[dict[str, Any]]) -> list[go.Scatter]:
+def _band_traces(bands: list[BandRow]) -> list[go.Scatter]:
     dates = [p["date"] for p in bands]
     return [
         go.Scatter(
             x=dates + dates[::-1],
-            y=[p[f"upper_{level}"] for p in bands] + [p[f"lower_{level}"] for p in bands][::-1],
+            y=[band_at(p, level)[1] for p in bands] + [band_at(p, level)[0] for p in bands][::-1],
             mode="lines",
             fill="toself",
             fillcolor=colour,
@@ -91,7 +100,7 @@ def _band_traces(bands: list[dict[str, Any]]) -> list[go.Scatter]:
 
 
 def _forecast_trace(
-    history: list[dict[str, Any]], chart: list[dict[str, Any]], bands: list[dict[str, Any]],
+    history: list[HistoryRow], chart: list[ForecastRow], bands: list[BandRow],
     unit: str,
 ) -> go.Scatter:
     """The forecast from the last actual month on; its hover names both bands."""
@@ -117,7 +126,8 @@ def _title(body: FullReport, metric: str) -> dict[str, Any]:
     """The metric (named as on its card) and its expected change first; how it was forecast is
     in Model details."""
     health = body["model_health_report"][metric]
-    label = (body["kpi_cards"].get(metric) or {}).get("label") or health["label"]
+    card = body["kpi_cards"].get(metric)
+    label = card["label"] if card else health["label"]
     seen = outlook(body, metric)
     if seen is None:
         return {"text": f"<b>{label}</b> · not forecast",
@@ -132,13 +142,13 @@ def _title(body: FullReport, metric: str) -> dict[str, Any]:
 
 
 def _view(
-    history: list[dict[str, Any]], bands: list[dict[str, Any]], unit: str, whole: bool
+    history: list[HistoryRow], bands: list[BandRow], unit: str, whole: bool
 ) -> dict[str, Any]:
     """The x range, y range and ticks of the view: the last two years and the forecast, or the
     whole history. The y range fits what is in view, so a short forecast's bands read clearly."""
     shown = history if whole else history[-WINDOW_MONTHS:]
     values = [p["value"] for p in shown] + [
-        p[f"{side}_95"] for p in bands for side in ("lower", "upper")
+        v for p in bands for v in (p["lower_95"], p["upper_95"])
     ]
     end = pd.Timestamp(bands[-1]["date"] if bands else history[-1]["date"]) + pd.Timedelta(days=20)
     start = pd.Timestamp(shown[0]["date"]) - pd.Timedelta(days=15)
@@ -183,8 +193,8 @@ def backtest_figure(body: FullReport, metric: str) -> go.Figure:
     fig.update_traces(mode="lines+markers", line={"color": "#222"})
     shown: set[str] = set()
     best = health.get("best_model_family")
-    values = [p["value"] for p in history]
-    for fold in health["backtest"]:
+    values = [v for p in history if (v := p["value"]) is not None]
+    for fold in health.get("backtest", []):
         family = fold["family"]
         predicted = [p["predicted"] for p in fold["points"]]
         values += [v for v in predicted if v is not None]
@@ -212,7 +222,7 @@ def backtest_figure(body: FullReport, metric: str) -> go.Figure:
     return fig
 
 
-def _job_order(timeline: list[dict[str, Any]]) -> list[str]:
+def _job_order(timeline: list[TaskRow]) -> list[str]:
     """The jobs in the report's metric order (the same colour for a metric on every chart),
     any other job after them in order of appearance."""
     jobs = list(dict.fromkeys(row["metric"] for row in timeline))
@@ -220,7 +230,7 @@ def _job_order(timeline: list[dict[str, Any]]) -> list[str]:
     return sorted(jobs, key=lambda job: rank.get(job, len(rank) + jobs.index(job)))
 
 
-def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
+def gantt_figure(timeline: list[TaskRow], title: str) -> go.Figure:
     """One lane per worker process, one bar per task (a fit piece or a metric's combination),
     coloured by the job it served, with a white edge so that neighbouring tasks stay apart; the
     hover names the task."""
@@ -238,7 +248,7 @@ def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
                 name=job,
                 marker={"color": _JOB_COLOURS[i % len(_JOB_COLOURS)],
                         "line": {"color": "white", "width": 1}},
-                customdata=[[row.get("key", job)] for row in rows],
+                customdata=[[row["key"]] for row in rows],
                 hovertemplate="%{customdata[0]}: from %{base:.2f} s, %{x:.2f} s long"
                 "<extra></extra>",
             )
@@ -260,7 +270,7 @@ def gantt_figure(timeline: list[dict[str, Any]], title: str) -> go.Figure:
     return fig
 
 
-def scaling_figure(rows: list[dict[str, Any]]) -> go.Figure:
+def scaling_figure(rows: list[SweepRow]) -> go.Figure:
     """Measured speedup by pool size against the ideal line; one tick per whole worker."""
     workers = [r["workers"] for r in rows]
     fig = go.Figure()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from itertools import combinations
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +17,7 @@ from forecasting.entity_report import entity_forecasts
 from forecasting.formatting import format_value
 from forecasting.kpis import METRIC_INFO
 from forecasting.pipeline import forecast, with_entities
+from forecasting.report_types import EntityEntry
 from forecasting.settings import MODES
 
 from .engine import get_pool
@@ -44,7 +44,7 @@ def _entity_run(
     settings: RunSettings,
     by: tuple[str, ...],
     prepared: Prepared,
-) -> dict[str, Any]:
+) -> dict[str, EntityEntry]:
     """The entities' jobs alone, on the chosen executor; kept per server like the company
     report, by its key plus the entity columns."""
     return kept_or_computed(
@@ -54,7 +54,7 @@ def _entity_run(
 
 def _fit_entities(
     settings: RunSettings, by: tuple[str, ...], prepared: Prepared
-) -> dict[str, Any]:
+) -> dict[str, EntityEntry]:
     """The progress bar is advanced from this script thread, and gone when the run is."""
     jobs = with_entities(prepared, by, company=False)
     slot = st.empty()
@@ -71,14 +71,14 @@ def _fit_entities(
     return entity_forecasts(analysis)
 
 
-def _ranking(section: dict[str, Any], metric: str) -> pd.DataFrame:
+def _ranking(section: dict[str, EntityEntry], metric: str) -> pd.DataFrame:
     """Entities by expected change, largest first; amounts written like the cards."""
     unit = METRIC_INFO[metric].unit
     rows = []
     for name, entry in section.items():
         change = entry["expected_change"].get(metric)
-        health = entry["model_health_report"].get(metric, {})
-        if change is None:
+        health = entry["model_health_report"].get(metric)
+        if change is None or health is None:
             continue
         rows.append({
             "Entity": name,
@@ -98,7 +98,7 @@ def _ranking(section: dict[str, Any], metric: str) -> pd.DataFrame:
     return frame
 
 
-def _not_forecast(section: dict[str, Any]) -> pd.DataFrame:
+def _not_forecast(section: dict[str, EntityEntry]) -> pd.DataFrame:
     """Entities not forecast, and metrics that failed for one entity; a metric the data lacks
     for every entity is said once (``_lacking``), not on each row."""
     rows = []
@@ -113,7 +113,7 @@ def _not_forecast(section: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _lacking(section: dict[str, Any]) -> list[str]:
+def _lacking(section: dict[str, EntityEntry]) -> list[str]:
     said: dict[str, str] = {}
     for entry in section.values():
         for metric, health in entry["model_health_report"].items():
@@ -123,7 +123,7 @@ def _lacking(section: dict[str, Any]) -> list[str]:
     return list(said.values())
 
 
-def _show(section: dict[str, Any]) -> None:
+def _show(section: dict[str, EntityEntry]) -> None:
     metric = st.radio("Metric", ENTITY_METRICS, format_func=lambda m: METRIC_INFO[m].label,
                       horizontal=True, key="entity-metric")
     ranking = _ranking(section, metric)
@@ -156,7 +156,7 @@ def _show(section: dict[str, Any]) -> None:
 
 def entity_ui(
     prepared: Prepared, settings: RunSettings, key: str, mapping: tuple[tuple[str, str], ...]
-) -> tuple[list[str], dict[str, Any]] | None:
+) -> tuple[list[str], dict[str, EntityEntry]] | None:
     """Off until a column is chosen; then the entity columns and the report section."""
     columns = prepared.data.summary.entity_columns
     if not columns:

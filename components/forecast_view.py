@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +11,7 @@ from forecasting.columns import COLUMN_LABELS
 from forecasting.formatting import format_value
 from forecasting.kpis import METRIC_INFO
 from forecasting.models import FAMILY_LABELS
-from forecasting.report_types import FullReport
+from forecasting.report_types import FullReport, Health
 
 from .charts import backtest_figure, chart_config, forecast_figure
 from .safe_text import escape_markdown
@@ -21,8 +20,9 @@ from .texts import BRINGS_BACK, GROUPS, WINDOWS
 __all__ = ["forecast_group_ui", "missing_columns", "model_detail_ui"]
 
 
-def accuracy_definition(health: dict[str, Any]) -> str:
-    return str((health.get("accuracy") or {}).get("definition", ""))
+def accuracy_definition(health: Health) -> str:
+    accuracy = health.get("accuracy")
+    return accuracy["definition"] if accuracy else ""
 
 
 def missing_columns(metric: str, present: set[str]) -> str | None:
@@ -93,7 +93,7 @@ def forecast_group_ui(
             open_mapping()
 
 
-def _leaderboard(health: dict[str, Any]) -> pd.DataFrame:
+def _leaderboard(health: Health) -> pd.DataFrame:
     rows = [
         {
             "Model": c["model"],
@@ -103,7 +103,7 @@ def _leaderboard(health: dict[str, Any]) -> pd.DataFrame:
             "Coverage %": None if c["coverage"] is None else c["coverage"] * 100,
             "Fit time s": c["seconds"],
             "Status": c["status"] if c["status"] == "ok" else f"failed: {c['reason']}",
-            "Shipped": "✓" if c["family"] == health["best_model_family"] else "",
+            "Shipped": "✓" if c["family"] == health.get("best_model_family") else "",
             "Best by backtest": "✓" if c["family"] == health.get("best_by_backtest_family") else "",
         }
         for c in health["candidates"]
@@ -115,10 +115,13 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.0f}%"
 
 
-def _method_text(health: dict[str, Any]) -> str:
-    origins = ", ".join(health["backtest_origins"])
+def _method_text(health: Health) -> str:
+    origins = ", ".join(health.get("backtest_origins", []))
     if health.get("method") == "combination":
-        weights = sorted((health.get("combination_weights") or {}).items(), key=lambda kv: -kv[1])
+        weights = sorted(
+            ((f, w) for f, w in health.get("combination_weights", {}).items() if w is not None),
+            key=lambda kv: -kv[1],
+        )
         parts = ", ".join(f"{FAMILY_LABELS.get(f, f)} {w:.0%}" for f, w in weights)
         return (
             f"Shipped forecast: **{health['best_model_selected']}** ({parts}), each weighted by "
@@ -129,15 +132,17 @@ def _method_text(health: dict[str, Any]) -> str:
     return f"Shipped forecast: **{chosen}**, chosen by backtest from {origins}."
 
 
-def _accuracy_text(health: dict[str, Any]) -> str:
-    accuracy = health.get("accuracy") or {}
-    mase = accuracy.get("backtest_mase")
+def _accuracy_text(health: Health) -> str:
+    accuracy = health.get("accuracy")
+    if accuracy is None:
+        return "Measured accuracy: n/a (no backtest)."
+    mase = accuracy["backtest_mase"]
     return (
-        f"Measured accuracy (backtest, {accuracy.get('months_checked', 0)} months): MASE "
+        f"Measured accuracy (backtest, {accuracy['months_checked']} months): MASE "
         f"{'n/a' if mase is None else f'{mase:.2f}'}, typical error "
-        f"{accuracy.get('typical_error_text') or 'n/a'}; band coverage "
-        f"{_percent(accuracy.get('coverage_80'))} (80% band), "
-        f"{_percent(accuracy.get('coverage_95'))} (95% band)."
+        f"{accuracy['typical_error_text'] or 'n/a'}; band coverage "
+        f"{_percent(accuracy['coverage_80'])} (80% band), "
+        f"{_percent(accuracy['coverage_95'])} (95% band)."
     )
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from forecasting.formatting import format_change, format_value
 from forecasting.kpis import METRIC_INFO, NET_ASSETS_LABEL
-from forecasting.report_types import FullReport
+from forecasting.report_types import FullReport, KpiCard
 
 from .texts import CARD_METRICS
 
@@ -24,15 +22,15 @@ _SHORT = {
 }
 
 
-def _label(metric: str, card: dict[str, Any]) -> str:
+def _label(metric: str, card: KpiCard) -> str:
     return str(_SHORT.get(card["label"], _SHORT.get(metric, card["label"])))
 
 
-def _delta(card: dict[str, Any]) -> str | None:
-    change = card.get("change")
+def _delta(card: KpiCard) -> str | None:
+    change = card["change"]
     if change is None:
         return None
-    previous = card.get("previous")
+    previous = card["previous"]
     if card["unit"] == "currency" and previous:
         pct = change / abs(previous) * 100
         # Whole percents from 10% up: the delta must fit a card at 1280 px ("+$353K (+61%)").
@@ -40,10 +38,10 @@ def _delta(card: dict[str, Any]) -> str | None:
     return format_change(change, card["unit"])
 
 
-def _card(metric: str, card: dict[str, Any]) -> None:
+def _card(metric: str, card: KpiCard) -> None:
     info = METRIC_INFO[metric]
-    if card.get("not_meaningful"):
-        st.metric(card["label"], "not meaningful", help=card["not_meaningful"], border=True)
+    if why := card.get("not_meaningful"):
+        st.metric(card["label"], "not meaningful", help=why, border=True)
         return
     st.metric(
         _label(metric, card),

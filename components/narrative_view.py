@@ -3,12 +3,10 @@ quotes file names and data warnings, so it is shown escaped, never rendered as M
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from forecasting.formatting import count
-from forecasting.report_types import FullReport
+from forecasting.report_types import FullReport, NarrativeAlert
 
 from .safe_text import escape_markdown
 
@@ -17,8 +15,8 @@ __all__ = ["narrative_ui"]
 _ICONS = {"high": "🔴", "medium": "🟠", "low": "🔵"}
 
 
-def _alert_text(alert: dict[str, Any]) -> str:
-    trigger = f" (trigger: {alert['value_text']})" if alert.get("value_text") else ""
+def _alert_text(alert: NarrativeAlert) -> str:
+    trigger = f" (trigger: {alert['value_text']})" if alert["value_text"] else ""
     return (
         f"**{alert['severity'].upper()} · {escape_markdown(alert['title'])}** — "
         f"{escape_markdown(alert['detail'] + trigger)}"
@@ -28,8 +26,8 @@ def _alert_text(alert: dict[str, Any]) -> str:
 def _risks_ui(body: FullReport) -> None:
     """One box per risk (high, medium) and a fold with the notes (low): the counts in the
     summary above are these. Data checks already have their own box above the cards."""
-    checks = {a["detail"] for a in body["metadata"].get("data_alerts") or []}
-    alerts = (body["narratives"] or {}).get("alerts", [])
+    checks = {a["detail"] for a in body["metadata"]["data_alerts"]}
+    alerts = body["narratives"]["alerts"] if body["narratives"] else []
     for severity_group, show_all in ((("high", "medium"), True), (("low",), False)):
         group = [a for a in alerts if a["severity"] in severity_group]
         shown = [a for a in group if a["detail"] not in checks]

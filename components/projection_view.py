@@ -3,13 +3,13 @@ scheduled on 1-64 workers, beside the replaced system's claimed table."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import pandas as pd
 import streamlit as st
 
 from forecasting.projection import TaskCost, bench_projection, claimed_table, project
-from forecasting.report_types import Timing
+from forecasting.report_types import Comparison, ProjectionRow, Timing
 
 from .scale_charts import projection_figure
 
@@ -19,15 +19,15 @@ _SHOWN: Final = (1, 2, 4, 8, 12, 16, 32, 64)
 
 
 def projection_points(
-    timing: Timing, comparison: dict[str, Any] | None
-) -> tuple[list[dict[str, Any]], str, int]:
+    timing: Timing, comparison: Comparison | None
+) -> tuple[list[ProjectionRow], str, int]:
     """The projection, where its task times come from and how many tasks: the comparison's
     sequential run (each task alone on a worker) when there is one, else this report's run."""
-    if comparison and comparison.get("task_seconds"):
+    if comparison and comparison["task_seconds"]:
         tasks = len(comparison["task_seconds"])
         return bench_projection(comparison), "the comparison's sequential run", tasks
-    durations = [TaskCost.of(r["key"], r["end"] - r["start"], r.get("group", ""))
-                 for r in timing.get("tasks", [])]
+    durations = [TaskCost.of(r["key"], r["end"] - r["start"], r["group"])
+                 for r in timing["tasks"]]
     serial = timing["serial_seconds"] or 0.0
     measured = {int(timing["workers"]): serial + (timing["wall_seconds"] or 0.0)}
     points = [p.to_dict() for p in project(durations, serial, measured=measured)]
@@ -39,18 +39,18 @@ def _cell(value: float | None, text: str = "{:.2f}") -> str:
     return "" if value is None else text.format(value)
 
 
-def _table(points: list[dict[str, Any]]) -> pd.DataFrame:
+def _table(points: list[ProjectionRow]) -> pd.DataFrame:
     claimed = {c["workers"]: c for c in claimed_table()}
     rows = []
     for p in (p for p in points if p["workers"] in _SHOWN):
-        was = claimed.get(p["workers"]) or {}
+        was = claimed.get(p["workers"])
         rows.append({
             "Workers": p["workers"],
             "Projected s": _cell(p["wall_s"]),
             "Projected speedup": _cell(p["speedup"], "{:.2f}x"),
             "Measured here s": _cell(p["measured_wall_s"]),
-            "Replaced system s (claimed)": _cell(was.get("wall_s"), "{:.0f}"),
-            "Claimed speedup": _cell(was.get("speedup"), "{:.2f}x"),
+            "Replaced system s (claimed)": _cell(was and was["wall_s"], "{:.0f}"),
+            "Claimed speedup": _cell(was and was["speedup"], "{:.2f}x"),
         })
     return pd.DataFrame(rows, columns=list(_COLUMNS))
 
@@ -60,7 +60,7 @@ _COLUMNS: Final = ("Workers", "Projected s", "Projected speedup", "Measured here
 _RIGHT: Final = st.column_config.TextColumn(alignment="right")
 
 
-def projection_ui(timing: Timing, comparison: dict[str, Any] | None) -> None:
+def projection_ui(timing: Timing, comparison: Comparison | None) -> None:
     points, source, tasks = projection_points(timing, comparison)
     if not tasks:
         return

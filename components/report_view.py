@@ -4,14 +4,13 @@ the company's file and the report's date; ``downloadable`` assembles what is dow
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import streamlit as st
 
 from forecasting import dumps, forecasts_csv, with_comparison, with_entity_forecasts
-from forecasting.report_types import FullReport, Report
+from forecasting.report_types import EntityEntry, FullReport, Report
 
-from .timing_panel import COMPARISON, SWEEP, measured
+from .timing_panel import measured_comparison, measured_sweep
 
 __all__ = ["downloadable", "downloads_ui", "file_stem"]
 
@@ -28,18 +27,13 @@ def file_stem(body: FullReport) -> str:
 
 
 def downloadable(
-    report: Report, run: str, entities: tuple[list[str], dict[str, Any]] | None
+    report: Report, run: str, entities: tuple[list[str], dict[str, EntityEntry]] | None
 ) -> Report:
     """What is downloaded, assembled in one place: the report shown, with what this session
     measured for the same run (the comparison and the scaling sweep, kept in the session) in its
     timing, and the per-entity section when one was asked for. A shared report carries its own
     evidence, whatever order the tabs ran in."""
-    comparison = measured(COMPARISON, run)
-    sweep = measured(SWEEP, run)
-    if comparison is not None or sweep is not None:
-        report = with_comparison(
-            report, {**(comparison or {}), **({"scaling": sweep} if sweep else {})}
-        )
+    report = with_comparison(report, measured_comparison(run), measured_sweep(run))
     return with_entity_forecasts(report, *entities) if entities else report
 
 

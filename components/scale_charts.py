@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from forecasting.formatting import axis_ticks
+from forecasting.report_types import ClaimedRow, EntityEntry, ProjectionRow, band_at
 
 __all__ = ["entity_grid_figure", "projection_figure"]
 
@@ -20,21 +20,20 @@ _GREY = "#888"
 _HISTORY_MONTHS = 24
 
 
-def _panel(fig: go.Figure, entry: dict[str, Any], metric: str, row: int, col: int,
+def _panel(fig: go.Figure, entry: EntityEntry, metric: str, row: int, col: int,
            unit: str) -> None:
     """One entity's panel, its y ticks written like the cards ($932K, not 932k)."""
     _panel_traces(fig, entry, metric, row, col)
-    values = [p["value"] for p in entry["history"].get(metric, [])[-_HISTORY_MONTHS:]] + [
-        b[f"{side}_95"] for b in entry["forecast_bands"].get(metric, [])
-        for side in ("lower", "upper")]
-    values = [v for v in values if v is not None]
+    shown = [p["value"] for p in entry["history"].get(metric, [])[-_HISTORY_MONTHS:]] + [
+        v for b in entry["forecast_bands"].get(metric, []) for v in band_at(b, 95)]
+    values = [v for v in shown if v is not None]
     if values:
         ticks, text = axis_ticks(min(values), max(values), unit, target=4)
         fig.update_yaxes(tickvals=ticks, ticktext=text, row=row, col=col)
 
 
 def _panel_traces(
-    fig: go.Figure, entry: dict[str, Any], metric: str, row: int, col: int
+    fig: go.Figure, entry: EntityEntry, metric: str, row: int, col: int
 ) -> None:
     history = entry["history"].get(metric, [])[-_HISTORY_MONTHS:]
     chart = entry["forecast_chart"].get(metric, [])
@@ -52,8 +51,8 @@ def _panel_traces(
     for level, opacity in ((95, 0.15), (80, 0.3)):
         fig.add_trace(
             go.Scatter(x=dates + dates[::-1],
-                       y=[p[f"upper_{level}"] for p in bands]
-                       + [p[f"lower_{level}"] for p in bands][::-1],
+                       y=[band_at(p, level)[1] for p in bands]
+                       + [band_at(p, level)[0] for p in bands][::-1],
                        fill="toself", fillcolor=f"rgba(217,130,43,{opacity})", line={"width": 0},
                        mode="lines", name=f"{level}% band", legendgroup=f"band{level}",
                        showlegend=first, hoverinfo="skip"),
@@ -70,7 +69,7 @@ def _panel_traces(
 
 
 def entity_grid_figure(
-    section: dict[str, Any], entities: list[str], metric: str, unit: str = "currency",
+    section: dict[str, EntityEntry], entities: list[str], metric: str, unit: str = "currency",
     columns: int = 3,
 ) -> go.Figure:
     """Small multiples: one panel per entity (last two years, the forecast, its 80%/95% bands),
@@ -78,7 +77,8 @@ def entity_grid_figure(
     rows = max(1, math.ceil(len(entities) / columns))
     titles = []
     for name in entities:
-        change = section[name].get("expected_change", {}).get(metric, {}).get("change_percent")
+        expected = section[name]["expected_change"].get(metric)
+        change = expected["change_percent"] if expected else None
         # Entity names come from the upload: escaped, Plotly renders a subset of HTML.
         titles.append(html.escape(name) + ("" if change is None else f" ({change:+.1f}%)"))
     fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles,
@@ -91,7 +91,7 @@ def entity_grid_figure(
     return fig
 
 
-def projection_figure(points: list[dict[str, Any]], claimed: list[dict[str, Any]]) -> go.Figure:
+def projection_figure(points: list[ProjectionRow], claimed: list[ClaimedRow]) -> go.Figure:
     """Projected speedup for 1-64 workers, the points measured here, the ideal line and the
     replaced system's claimed speedups."""
     workers = [p["workers"] for p in points]
@@ -103,9 +103,10 @@ def projection_figure(points: list[dict[str, Any]], claimed: list[dict[str, Any]
                              line={"color": _ORANGE, "width": 3}))
     one = points[0]["measured_wall_s"] if points and points[0]["measured"] else None
     base = one or (points[0]["wall_s"] if points else 1.0)
-    measured = [p for p in points if p["measured"] and p["measured_wall_s"]]
-    fig.add_trace(go.Scatter(x=[p["workers"] for p in measured],
-                             y=[base / p["measured_wall_s"] for p in measured],
+    measured = [(p["workers"], wall) for p in points if p["measured"]
+                and (wall := p["measured_wall_s"])]
+    fig.add_trace(go.Scatter(x=[workers for workers, _ in measured],
+                             y=[base / wall for _, wall in measured],
                              name="measured on this machine", mode="markers",
                              marker={"size": 11, "color": _BLUE, "symbol": "circle"}))
     fig.add_trace(go.Scatter(x=[c["workers"] for c in claimed], y=[c["speedup"] for c in claimed],

@@ -7,7 +7,7 @@ is assembled from the session by ``report_view.downloadable``, whatever order th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import pandas as pd
 import plotly.express as px
@@ -18,20 +18,25 @@ from forecasting.bench import compare, scaling_sweep
 from forecasting.formatting import count
 from forecasting.machine import BUSY_SHARE, OTHERS_BUSY
 from forecasting.models import FAMILY_LABELS
-from forecasting.report_types import FullReport, Timing
+from forecasting.report_types import Comparison, FullReport, SweepRow, Timing
 
 from .charts import chart_config, gantt_figure, scaling_figure
 from .dask_control import comparison_pool
 
-__all__ = ["COMPARISON", "SWEEP", "measured", "sweep_ui", "timing_ui"]
+__all__ = ["measured_comparison", "measured_sweep", "sweep_ui", "timing_ui"]
 
-COMPARISON = "comparison"
-SWEEP = "sweep"
+_COMPARISON = "comparison"
+_SWEEP = "sweep"
 
 
-def measured(kind: str, run: str) -> Any:
-    """What this session measured of ``kind`` for the run ``run`` (files, mapping, horizon)."""
-    return st.session_state.get(f"{kind}-{run}")
+def measured_comparison(run: str) -> Comparison | None:
+    """The comparison this session measured for the run ``run`` (files, mapping, horizon)."""
+    return cast("Comparison | None", st.session_state.get(f"{_COMPARISON}-{run}"))
+
+
+def measured_sweep(run: str) -> list[SweepRow] | None:
+    """The scaling sweep this session measured for the run ``run``."""
+    return cast("list[SweepRow] | None", st.session_state.get(f"{_SWEEP}-{run}"))
 
 
 def _this_run(timing: Timing) -> None:
@@ -48,7 +53,7 @@ def _this_run(timing: Timing) -> None:
     )
 
 
-def _family_split(comparison: dict[str, Any]) -> None:
+def _family_split(comparison: Comparison) -> None:
     rows = [
         {"metric": m, "family": FAMILY_LABELS.get(f, f), "seconds": s}
         for m, info in comparison["per_metric"].items()
@@ -68,15 +73,15 @@ def _family_split(comparison: dict[str, Any]) -> None:
                         config=chart_config("seconds_per_metric"))
 
 
-def _headline(c: dict[str, Any]) -> None:
+def _headline(c: Comparison) -> None:
     """The one sentence that says what happened, coloured by whether it measures the engine."""
-    if c.get("verdict") == "clean":
+    if c["verdict"] == "clean":
         st.success(c["headline"], icon="✅")
     else:
-        st.warning(c.get("headline") or "No CPU figures were measured.", icon="⚠️")
+        st.warning(c["headline"] or "No CPU figures were measured.", icon="⚠️")
 
 
-def _time_cards(c: dict[str, Any]) -> None:
+def _time_cards(c: Comparison) -> None:
     row = st.columns(4)
     row[0].metric("Sequential", f"{c['sequential_s']:.2f} s", border=True,
                   help="The jobs run one at a time in one warm worker of the pool.")
@@ -106,25 +111,25 @@ def _cpus_text(cpus: float | None) -> str:
     return "an unknown share of the CPUs" if cpus is None else f"{cpus:.2f} CPUs"
 
 
-def _cpu_cards(c: dict[str, Any]) -> None:
+def _cpu_cards(c: Comparison) -> None:
     row = st.columns(4)
-    cpus = c.get("parallel_cpus")
+    cpus = c["parallel_cpus"]
     row[0].metric(
         "CPUs the workers got",
         "n/a" if cpus is None else f"{cpus:.1f} of {c['workers']}",
         help="CPU seconds of the worker processes (and their Stan runs) ÷ wall time of the "
-        f"parallel run; one after another: {c.get('sequential_cpus') or 'n/a'} of 1. Other "
-        f"processes on the machine used {_cpus_text(c.get('other_cpus'))} meanwhile. Below "
+        f"parallel run; one after another: {c['sequential_cpus'] or 'n/a'} of 1. Other "
+        f"processes on the machine used {_cpus_text(c['other_cpus'])} meanwhile. Below "
         f"{BUSY_SHARE:.0%} of the workers while others used {OTHERS_BUSY} CPUs or more, the "
         "machine was busy; with nothing else running, the workers were waiting for work.",
         border=True,
     )
-    before, after = c.get("load_before"), c.get("load_after")
+    before, after = c["load_before"], c["load_after"]
     row[1].metric(
         "Load average",
-        "n/a" if before is None else f"{before:.1f} → {after:.1f}",
+        "n/a" if before is None or after is None else f"{before:.1f} → {after:.1f}",
         help=f"One-minute load average before and after the runs; "
-        f"{count(c.get('cpus_available', 0), 'CPU')} available to this process.",
+        f"{count(c['cpus_available'], 'CPU')} available to this process.",
         border=True,
     )
     row[2].metric(
@@ -150,7 +155,7 @@ def _cpu_cards(c: dict[str, Any]) -> None:
     )
 
 
-def _comparison_ui(c: dict[str, Any]) -> None:
+def _comparison_ui(c: Comparison) -> None:
     _headline(c)
     _time_cards(c)
     _cpu_cards(c)
@@ -175,9 +180,9 @@ _SWEEP_COLUMNS = (
 )
 
 
-def _sweep_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _sweep_table(rows: list[SweepRow]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{name: "" if r.get(field) is None else text.format(r[field])
+        [{name: "" if (value := dict(r).get(field)) is None else text.format(value)
           for field, name, text in _SWEEP_COLUMNS} for r in rows],
         columns=[name for _, name, _ in _SWEEP_COLUMNS],
     )
@@ -188,15 +193,15 @@ def _and(numbers: list[int]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def sweep_ui(rows: list[dict[str, Any]]) -> None:
+def sweep_ui(rows: list[SweepRow]) -> None:
     """The sweep's chart (whole-worker ticks) and table (readable column names)."""
     st.plotly_chart(scaling_figure(rows), width="stretch", key="scaling",
                     config=chart_config("speedup_by_workers"))
     # Workers short of CPU while other processes took some: a busy machine. (Short of CPU with
     # nothing else running, they were waiting for their next task: the engine's own cost.)
-    busy = [r["workers"] for r in rows if r.get("cpus") is not None
-            and r["cpus"] < BUSY_SHARE * r["workers"]
-            and (r.get("other_cpus") is None or r["other_cpus"] >= OTHERS_BUSY)]
+    busy = [r["workers"] for r in rows if (cpus := r["cpus"]) is not None
+            and cpus < BUSY_SHARE * r["workers"]
+            and ((others := r["other_cpus"]) is None or others >= OTHERS_BUSY)]
     if busy:
         st.warning(
             f"The machine was busy during the sweep: with {_and(busy)} "
@@ -213,7 +218,7 @@ def _run_comparison(prepared: Prepared, settings: RunSettings, run: str) -> None
     with st.status("Running the jobs twice…", expanded=True) as status, \
             comparison_pool(settings) as pool:
         workers = max(2, settings.workers) if pool.size > 1 else 1
-        st.session_state[f"{COMPARISON}-{run}"] = compare(
+        st.session_state[f"{_COMPARISON}-{run}"] = compare(
             prepared,
             pool,
             workers,
@@ -226,7 +231,7 @@ def _run_comparison(prepared: Prepared, settings: RunSettings, run: str) -> None
 def _run_sweep(prepared: Prepared, settings: RunSettings, run: str) -> None:
     with st.status("Timing each number of workers…", expanded=True) as status, \
             comparison_pool(settings) as pool:
-        st.session_state[f"{SWEEP}-{run}"] = scaling_sweep(
+        st.session_state[f"{_SWEEP}-{run}"] = scaling_sweep(
             prepared,
             pool,
             range(1, pool.size + 1),
@@ -252,9 +257,9 @@ def timing_ui(
         )
     if st.button("Compare sequential vs parallel", type="primary", key="compare"):
         _run_comparison(prepared, settings, run)
-    if comparison := measured(COMPARISON, run):
+    if comparison := measured_comparison(run):
         _comparison_ui(comparison)
     if st.button(f"Scaling sweep: 1 to {pool_size} workers", key="sweep"):
         _run_sweep(prepared, settings, run)
-    if rows := measured(SWEEP, run):
+    if rows := measured_sweep(run):
         sweep_ui(rows)

@@ -8,7 +8,6 @@ import pickle
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .dask_cluster import DaskExecutor
 from .machine import (
@@ -21,6 +20,7 @@ from .machine import (
 from .pipeline import Prepared, RunTiming, analysis_of
 from .pool import WorkerPool
 from .report import build_report
+from .report_types import Comparison, CpuFigures, MetricSplit, SpeedupFigures, SweepRow, TaskRow
 from .runner import MetricResult, run_jobs, same_forecast, task_timeline
 from .settings import DEFAULT_TIME_LIMIT
 
@@ -111,7 +111,7 @@ def forecasts_identical(
     return a.keys() == b.keys() and all(same_forecast(a[k], b[k], tolerance) for k in a)
 
 
-def timeline(results: dict[str, MetricResult]) -> list[dict[str, Any]]:
+def timeline(results: dict[str, MetricResult]) -> list[TaskRow]:
     """One bar per task: which worker process ran it, from when to when (seconds from the
     run's first start), for which job."""
     return task_timeline(results.values())
@@ -144,7 +144,7 @@ def compare(
     repeat: int = 1,
     on_phase: Callable[[str], None] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
-) -> dict[str, Any]:
+) -> Comparison:
     """Run the same jobs one after another and on ``workers`` workers of the same warm pool,
     ``repeat`` times each, after one warm-up; medians compared. Both sides run in warm worker
     processes, so the caller's process (a dashboard server) fits nothing and stays free for
@@ -193,7 +193,7 @@ def _median(sides: list[_Side]) -> _Side:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def _per_metric(results: dict[str, MetricResult]) -> dict[str, Any]:
+def _per_metric(results: dict[str, MetricResult]) -> dict[str, MetricSplit]:
     return {
         m: {
             "seconds": round(r.seconds, 4),
@@ -207,7 +207,7 @@ def _per_metric(results: dict[str, MetricResult]) -> dict[str, Any]:
 
 def _cpu_figures(
     seq: _Side, par: _Side, workers: int, tasks: int, load_before: float | None
-) -> dict[str, Any]:
+) -> CpuFigures:
     """The CPU each side got, the load around the runs and the headline that reads them."""
     available = cpus_available()
     used = min(workers, tasks)
@@ -235,7 +235,7 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 def _speedups(
     prepared: Prepared, seq: _Side, par: _Side, workers: int, tasks: int
-) -> dict[str, Any]:
+) -> SpeedupFigures:
     """Speedup, efficiency and the Amdahl bound from the measured serial part."""
     seq_s, par_s = seq.seconds, par.seconds
     seq_results, par_results = seq.results, par.results
@@ -277,7 +277,7 @@ def scaling_sweep(
     worker_counts: Sequence[int],
     on_phase: Callable[[str], None] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
-) -> list[dict[str, Any]]:
+) -> list[SweepRow]:
     """Wall time on 1, 2, ... of the pool's warm workers, against one run on a single worker,
     with the CPUs each run got.
 
@@ -288,7 +288,7 @@ def scaling_sweep(
     warm_up(prepared, pool, time_limit)
     say("one worker, one job after another")
     baseline = _run(prepared, pool, 1, time_limit)
-    rows = []
+    rows: list[SweepRow] = []
     for workers in (w for w in worker_counts if w <= pool.size):
         say(f"{workers} workers" if workers > 1 else "1 worker")
         side = _run(prepared, pool, workers, time_limit)

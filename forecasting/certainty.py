@@ -6,12 +6,14 @@ the sentence names both, so the page can switch level without recomputing anythi
 from __future__ import annotations
 
 import functools
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from .jsonvalues import number
 from .narratives import format_value
+from .report_types import AccuracyEntry
 from .selection import Selection
 
 __all__ = ["ACCURACY_DEFINITION", "accuracy_entry", "fold_months"]
@@ -95,18 +97,18 @@ def _sentence(sel: Selection, unit: str, error_text: str, held: str) -> str:
     return text
 
 
-def accuracy_entry(sel: Selection, history: pd.Series, unit: str) -> dict[str, Any]:
+def accuracy_entry(sel: Selection, history: pd.Series, unit: str) -> AccuracyEntry:
     """Backtest accuracy and band coverage of the shipped forecast, and how sure it is in words."""
     actual, predicted, inside = _backtest(sel, history)
     error, error_text = _typical_error(actual, predicted, unit) if len(actual) else (None, "")
     shipped = next((s for s in sel.scores if s.family == sel.best), None)
     return {
-        "backtest_mase": None if shipped is None else shipped.mase,
-        "typical_error": error,
+        "backtest_mase": None if shipped is None else number(shipped.mase),
+        "typical_error": number(error),
         "typical_error_text": error_text,
         "months_checked": len(actual),
-        "coverage_80": sel.coverage.get(80),
-        "coverage_95": sel.coverage.get(95),
+        "coverage_80": number(sel.coverage.get(80)),
+        "coverage_95": number(sel.coverage.get(95)),
         "certainty": _sentence(sel, unit, error_text, _held(inside)),
         "definition": ACCURACY_DEFINITION,
     }

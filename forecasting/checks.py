@@ -4,13 +4,14 @@ times its neighbours, months of zero revenue. Each alert names the months and th
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from .formatting import count
 from .kpis import KpiFrame
+from .report_types import Alert, Severity
 
 __all__ = ["plausibility_alerts"]
 
@@ -23,11 +24,11 @@ def _months(index: pd.Index, limit: int = 4) -> str:
                                          else "")
 
 
-def _alert(severity: str, metric: str, title: str, detail: str) -> dict[str, Any]:
+def _alert(severity: Severity, metric: str, title: str, detail: str) -> Alert:
     return {"severity": severity, "metric": metric, "title": title, "detail": detail}
 
 
-def _days_outside(values: pd.DataFrame) -> list[dict[str, Any]]:
+def _days_outside(values: pd.DataFrame) -> list[Alert]:
     out = []
     for metric, label, what in (
         ("dso", "DSO", "accounts receivable"),
@@ -59,7 +60,7 @@ def _days_outside(values: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _equity(kpis: KpiFrame) -> list[dict[str, Any]]:
+def _equity(kpis: KpiFrame) -> list[Alert]:
     reason = kpis.skipped.get("debt_to_equity_ratio", "")
     if not reason.startswith("not meaningful"):
         return []
@@ -74,7 +75,7 @@ def _equity(kpis: KpiFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _margins(values: pd.DataFrame) -> list[dict[str, Any]]:
+def _margins(values: pd.DataFrame) -> list[Alert]:
     out = []
     for metric, label in (("profit_margin", "Profit margin"), ("expense_ratio", "Expense ratio")):
         if metric not in values:
@@ -96,7 +97,7 @@ def _margins(values: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _revenue(monthly: pd.DataFrame) -> list[dict[str, Any]]:
+def _revenue(monthly: pd.DataFrame) -> list[Alert]:
     revenue = monthly["revenue"]
     out = []
     zero = revenue[revenue == 0]
@@ -130,7 +131,7 @@ def _revenue(monthly: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def plausibility_alerts(monthly: pd.DataFrame, kpis: KpiFrame) -> list[dict[str, Any]]:
+def plausibility_alerts(monthly: pd.DataFrame, kpis: KpiFrame) -> list[Alert]:
     """Every plausibility rule that fires, as {severity, metric, title, detail}."""
     values = kpis.values
     return [*_equity(kpis), *_days_outside(values), *_margins(values), *_revenue(monthly)]

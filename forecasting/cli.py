@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from .dask_cluster import DaskExecutor, check_address
 from .entities import parse_by
@@ -33,6 +33,7 @@ from .pipeline import (
 from .pool import WorkerPool
 from .projection import bench_projection
 from .report import build_report, dumps
+from .report_types import BenchResult, Comparison
 from .runner import MetricResult, make_worker_pool
 from .settings import (
     DEFAULT_HORIZON,
@@ -181,7 +182,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _compare(
     prepared: Prepared, settings: RunSettings, pool: WorkerPool | DaskExecutor | None
-) -> dict[str, Any]:
+) -> Comparison:
     """Sequential vs parallel on the run's own warm pool or Dask cluster, or on a pool started
     for it."""
     from .bench import compare
@@ -209,10 +210,13 @@ def _bench(args: argparse.Namespace) -> int:
 
     phase(f"starting a pool of {count(args.workers, 'worker')}")
     with make_worker_pool(args.workers) as pool:
-        result = compare(prepared, pool, args.workers, max(1, args.repeat), on_phase=phase)
-        if args.sweep:
-            result["scaling"] = scaling_sweep(prepared, pool, range(1, pool.size + 1), phase)
-    result["projection"] = bench_projection(result)
+        comparison = compare(prepared, pool, args.workers, max(1, args.repeat), on_phase=phase)
+        sweep = (
+            scaling_sweep(prepared, pool, range(1, pool.size + 1), phase) if args.sweep else None
+        )
+    result: BenchResult = {
+        **comparison, "projection": bench_projection(comparison, sweep), "scaling": sweep
+    }
     _write(json.dumps(result, indent=2, allow_nan=False), args.output)
     return 0
 

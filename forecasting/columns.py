@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from .report_types import MappingDecisionRow
 from .vocabulary import BLOCKER_REASONS, KEYWORDS, PHRASES
 
 __all__ = [
@@ -102,7 +103,7 @@ class MappingDecision:
     confidence: Confidence
     reason: str
 
-    def to_dict(self) -> dict[str, str | None]:
+    def to_dict(self) -> MappingDecisionRow:
         return {
             "source": self.source,
             "target": self.target,

@@ -5,32 +5,35 @@ the reason it was not forecast."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .entities import ENTITY_METRICS, EntitySeries
+from .jsonvalues import day as _day
+from .jsonvalues import number as _num
 from .pipeline import Analysis
+from .report_types import BandRow, EntityEntry, ExpectedChange, ForecastRow, Health, HistoryRow
 from .runner import MetricResult
 
 __all__ = ["entity_forecasts", "expected_change"]
 
 
-def expected_change(history: pd.Series, forecast: np.ndarray) -> dict[str, float | None]:
+def expected_change(history: pd.Series, forecast: np.ndarray) -> ExpectedChange:
     """The forecast months' total against the same calendar months a year earlier (the whole
     horizon, so a season does not read as a trend); percent of the earlier total's size."""
     months = len(forecast)
     earlier = history.to_numpy(dtype="float64")[len(history) - 12 : len(history) - 12 + months]
     if len(history) < 12 or len(earlier) < months or not np.all(np.isfinite(earlier)):
-        return {"forecast_total": float(np.sum(forecast)), "year_before_total": None,
+        return {"forecast_total": _num(np.sum(forecast)), "year_before_total": None,
                 "change_percent": None}
     before, ahead = float(np.sum(earlier)), float(np.sum(forecast))
     change = (ahead - before) / abs(before) * 100 if before != 0 else None
-    return {"forecast_total": ahead, "year_before_total": before, "change_percent": change}
+    return {"forecast_total": _num(ahead), "year_before_total": _num(before),
+            "change_percent": _num(change)}
 
 
-def _skipped_entry(keys: dict[str, str], reason: str) -> dict[str, Any]:
+def _skipped_entry(keys: dict[str, str], reason: str) -> EntityEntry:
     return {
         "entity": keys,
         "status": "skipped",
@@ -45,9 +48,7 @@ def _skipped_entry(keys: dict[str, str], reason: str) -> dict[str, Any]:
     }
 
 
-def _history_rows(series: EntitySeries, metric: str) -> list[dict[str, Any]]:
-    from .report import _day, _num
-
+def _history_rows(series: EntitySeries, metric: str) -> list[HistoryRow]:
     filled = set(pd.DatetimeIndex(series.filled))
     values = series.values[metric]
     return [
@@ -58,23 +59,26 @@ def _history_rows(series: EntitySeries, metric: str) -> list[dict[str, Any]]:
     ]
 
 
-def _entry(series: EntitySeries, results: dict[str, MetricResult], level: int) -> dict[str, Any]:
+def _entry(series: EntitySeries, results: dict[str, MetricResult], level: int) -> EntityEntry:
     # report.py imports this module; its row and health builders are read at call time.
-    from .report import _forecast_rows, _health, _num
+    from .report import _forecast_rows, _health
 
-    chart, bands, health, history, change = {}, {}, {}, {}, {}
+    chart: dict[str, list[ForecastRow]] = {}
+    bands: dict[str, list[BandRow]] = {}
+    health: dict[str, Health] = {}
+    history: dict[str, list[HistoryRow]] = {}
+    change: dict[str, ExpectedChange] = {}
     for metric in ENTITY_METRICS:
         result = results.get(metric)
         values = series.values[metric] if metric in series.values else pd.Series(dtype="float64")
         chart[metric], bands[metric] = _forecast_rows(result, level) if result else ([], [])
-        full = _health(metric, result, series.skipped.get(metric), values)
+        health[metric] = _health(metric, result, series.skipped.get(metric), values)
         # The per-fold backtest points stay out: hundreds of entities would make the report
         # tens of MB; the scores, choice and coverage are all here.
-        health[metric] = {k: v for k, v in full.items() if k != "backtest"}
+        health[metric].pop("backtest", None)
         history[metric] = _history_rows(series, metric) if metric in series.values else []
         if result is not None and result.selection is not None:
-            raw = expected_change(values, result.selection.forecast.mean)
-            change[metric] = {k: _num(v) for k, v in raw.items()}
+            change[metric] = expected_change(values, result.selection.forecast.mean)
     forecast = [m for m in ENTITY_METRICS if health[m]["status"] == "ok"]
     problems = [f"{m}: {health[m]['reason']}" for m in ENTITY_METRICS if m not in forecast]
     return {
@@ -91,7 +95,7 @@ def _entry(series: EntitySeries, results: dict[str, MetricResult], level: int) -
     }
 
 
-def entity_forecasts(analysis: Analysis) -> dict[str, Any]:
+def entity_forecasts(analysis: Analysis) -> dict[str, EntityEntry]:
     """Every entity of the plan, forecast or not, keyed by its label (largest revenue first,
     then the skipped ones in name order)."""
     plan = analysis.prepared.entities

@@ -7,16 +7,17 @@ margin have keys of their own."""
 from __future__ import annotations
 
 import math
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from .jsonvalues import number as _num
 from .kpis import METRIC_INFO, NET_ASSETS_LABEL, KpiFrame
+from .report_types import ForecastRow, Health, KpiCard
 
 __all__ = ["KPI_DEFINITIONS", "headline_kpis", "kpi_cards", "kpi_definitions"]
 
-_ROUND: Final = 6
 
 KPI_DEFINITIONS: Final[dict[str, str]] = {
     "total_revenue": "Revenue summed over the last 12 months of the data.",
@@ -44,13 +45,6 @@ KPI_DEFINITIONS: Final[dict[str, str]] = {
 }
 
 
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return round(number, _ROUND) if math.isfinite(number) else None
-
-
 def _ratio(numerator: float, denominator: float) -> float:
     """A percentage, or NaN where the base is zero, negative or missing."""
     if not (math.isfinite(numerator) and math.isfinite(denominator)) or denominator <= 0:
@@ -62,16 +56,16 @@ def _latest(values: pd.DataFrame, name: str) -> float:
     return float(values[name].iloc[-1]) if name in values else math.nan
 
 
-def _accuracy(health: dict[str, Any]) -> float:
+def _accuracy(health: dict[str, Health]) -> float:
     smapes = [
-        h["backtest_smape"]
+        smape
         for h in health.values()
-        if h.get("backtest_smape") is not None and h["unit"] == "currency"
+        if (smape := h.get("backtest_smape")) is not None and h["unit"] == "currency"
     ]
     return max(0.0, 100 - float(np.median(smapes))) if smapes else math.nan
 
 
-def headline_kpis(values: pd.DataFrame, health: dict[str, Any]) -> dict[str, float | None]:
+def headline_kpis(values: pd.DataFrame, health: dict[str, Health]) -> dict[str, float | None]:
     """Trailing-12-month totals, latest-month positions, and both growth and margin bases."""
     last12 = values.tail(12)
     revenue_12 = float(last12["revenue"].sum())
@@ -112,20 +106,18 @@ def kpi_definitions(kpis: KpiFrame) -> dict[str, str]:
     return out
 
 
-def kpi_cards(
-    kpis: KpiFrame, chart: dict[str, list[dict[str, Any]]]
-) -> dict[str, dict[str, Any]]:
+def kpi_cards(kpis: KpiFrame, chart: dict[str, list[ForecastRow]]) -> dict[str, KpiCard]:
     """One card per KPI with a value: latest month, change against the month before, the next
     forecast; a KPI that is not meaningful gets a card that says so and why."""
     values = kpis.values
-    cards: dict[str, dict[str, Any]] = {}
+    cards: dict[str, KpiCard] = {}
     for metric in values.columns:
         series = values[metric].dropna()
         if series.empty:
             continue
         latest = float(series.iloc[-1])
         previous = float(series.iloc[-2]) if len(series) > 1 else math.nan
-        nxt = chart.get(metric) or [{}]
+        nxt = chart.get(metric)
         cards[metric] = {
             "label": kpis.label(metric),
             "unit": METRIC_INFO[metric].unit,
@@ -134,7 +126,7 @@ def kpi_cards(
             "value": _num(latest),
             "previous": _num(previous),
             "change": _num(latest - previous),
-            "next_forecast": nxt[0].get("predicted"),
+            "next_forecast": nxt[0]["predicted"] if nxt else None,
         }
     for metric, reason in kpis.skipped.items():
         if reason.startswith("not meaningful"):

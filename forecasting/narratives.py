@@ -7,14 +7,13 @@ number that triggered it); ``financial_storyteller`` leads with the growth story
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from .formatting import count, format_move, format_value, money, next_months
-from .report_types import FullReport
+from .report_types import ForecastRow, FullReport, NarrativeAlert, Narratives, Severity
 
 __all__ = ["Alert", "Outlook", "build_narratives", "find_alerts", "format_value", "outlook"]
 
-Severity = Literal["high", "medium", "low"]
 # What an alert's number is, so that it is never shown without its unit.
 TriggerUnit = Literal["currency", "percent", "change", "ratio", "mase", "months"]
 _RANK: Final = {"high": 0, "medium": 1, "low": 2}
@@ -30,7 +29,7 @@ class Alert:
     unit: TriggerUnit | None = None
     value_text: str | None = None  # the value with its unit, as the page shows it
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> NarrativeAlert:
         return {
             "severity": self.severity,
             "metric": self.metric,
@@ -57,7 +56,7 @@ def _trigger(value: float, unit: TriggerUnit) -> str:
     return f"{value:+.1f}"
 
 
-def _path(body: FullReport, metric: str) -> tuple[list[float], list[dict[str, Any]]]:
+def _path(body: FullReport, metric: str) -> tuple[list[float], list[ForecastRow]]:
     history = [p["value"] for p in body["history"].get(metric, []) if p["value"] is not None]
     return history, body["forecast_chart"].get(metric, [])
 
@@ -202,10 +201,13 @@ def _leverage_alerts(body: FullReport) -> list[Alert]:
 
 def _band_alerts(body: FullReport) -> list[Alert]:
     _, revenue = _path(body, "revenue")
-    if not revenue or not revenue[-1]["predicted"]:
+    if not revenue:
         return []
     last = revenue[-1]
-    width = (last["upper"] - last["lower"]) / abs(last["predicted"]) * 100
+    point, lower, upper = last["predicted"], last["lower"], last["upper"]
+    if not point or lower is None or upper is None:  # a band that could not be written
+        return []
+    width = (upper - lower) / abs(point) * 100
     if width <= 30:
         return []
     return [
@@ -239,17 +241,17 @@ def _quality_alerts(body: FullReport) -> list[Alert]:
                     None,
                 )
             )
-        elif health["status"] == "ok" and (health.get("backtest_mase") or 0) > 1.5:
+        elif health["status"] == "ok" and (mase := health.get("backtest_mase") or 0) > 1.5:
             out.append(
                 Alert(
                     "low",
                     metric,
                     f"{health['label']} is hard to forecast",
-                    f"Backtest MASE {health['backtest_mase']:.2f}: the best model misses "
+                    f"Backtest MASE {mase:.2f}: the best model misses "
                     "by more than a naive forecast usually would.",
-                    health["backtest_mase"],
+                    mase,
                     "mase",
-                    _trigger(health["backtest_mase"], "mase"),
+                    _trigger(mase, "mase"),
                 )
             )
     future = int(body["metadata"].get("future_months") or 0)
@@ -301,7 +303,9 @@ def _story(body: FullReport) -> tuple[str, list[str]]:
     kpis, meta = body["kpis"], body["metadata"]
     horizon = int(meta["horizon_months"])
     history, revenue = _path(body, "revenue")
-    ahead = sum(p["predicted"] for p in revenue) if revenue else None
+    predicted = [p["predicted"] for p in revenue]
+    known = [p for p in predicted if p is not None]
+    ahead = sum(known) if predicted and len(known) == len(predicted) else None
     n = len(history)
     year_ago = sum(history[n - 12 : n - 12 + horizon] or [0]) if n >= 12 else None
     yoy = kpis.get("revenue_growth_yoy")
@@ -362,7 +366,7 @@ def _guardian_summary(alerts: list[Alert], headline: str) -> str:
     )
 
 
-def build_narratives(body: FullReport, mode: str) -> dict[str, Any]:
+def build_narratives(body: FullReport, mode: str) -> Narratives:
     """summary_text, analyst_insights, recommendations and the ranked alerts for ``mode``."""
     alerts = find_alerts(body)
     headline, story = _story(body)

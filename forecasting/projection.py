@@ -13,8 +13,10 @@ from __future__ import annotations
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import Final
+
+from .report_types import ClaimedRow, Comparison, ProjectionRow, SweepRow
 
 __all__ = [
     "CLAIMED",
@@ -42,8 +44,15 @@ class ProjectionPoint:
     measured: bool
     measured_wall_s: float | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+    def to_dict(self) -> ProjectionRow:
+        measured_wall = self.measured_wall_s
+        return {
+            "workers": self.workers,
+            "wall_s": round(self.wall_s, 4),
+            "speedup": round(self.speedup, 4),
+            "measured": self.measured,
+            "measured_wall_s": None if measured_wall is None else round(measured_wall, 4),
+        }
 
 
 COMBINE_SUFFIX: Final = ":combine"
@@ -119,7 +128,7 @@ def project(
     return points
 
 
-def claimed_table() -> list[dict[str, Any]]:
+def claimed_table() -> list[ClaimedRow]:
     """The replaced system's claimed seconds and the speedups they imply."""
     base = CLAIMED[1]
     return [
@@ -127,19 +136,18 @@ def claimed_table() -> list[dict[str, Any]]:
     ]
 
 
-def bench_projection(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+def bench_projection(
+    result: Comparison, sweep: Sequence[SweepRow] | None = None
+) -> list[ProjectionRow]:
     """``bench``'s projection: its sequential run's task times (``task_seconds``, with their
-    groups in ``task_groups``; a result without them, its jobs' seconds) and serial part, each
-    task costing the hand-out overhead that run measured beyond the tasks' own seconds; the
-    sequential run, the parallel run and any sweep are the measured points."""
+    groups in ``task_groups``) and serial part, each task costing the hand-out overhead that
+    run measured beyond the tasks' own seconds; the sequential run, the parallel run and any
+    ``sweep`` are the measured points."""
     serial = float(result["serial_s"])
-    per_task = result.get("task_seconds") or {
-        key: info["seconds"] for key, info in result["per_metric"].items()
-    }
-    groups = result.get("task_groups") or {}
+    per_task, groups = result["task_seconds"], result["task_groups"]
     tasks = [TaskCost.of(key, seconds, groups.get(key, "")) for key, seconds in per_task.items()]
     measured = {1: serial + float(result["sequential_s"])}
-    for row in result.get("scaling") or []:
+    for row in sweep or ():
         measured.setdefault(int(row["workers"]), serial + float(row["parallel_s"]))
     measured[int(result["workers"])] = serial + float(result["parallel_s"])
     overhead = (float(result["sequential_s"]) - sum(t.seconds for t in tasks)) / max(1, len(tasks))

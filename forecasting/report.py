@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import functools
 import io
 import json
 import math
@@ -19,11 +18,31 @@ from .certainty import accuracy_entry, fold_months
 from .checks import plausibility_alerts
 from .headline import headline_kpis, kpi_cards, kpi_definitions
 from .horizon import max_supported_horizon
+from .jsonvalues import day as _day
+from .jsonvalues import number as _num
 from .kpis import METRIC_INFO, METRIC_INPUTS
 from .models import FAMILY_LABELS
 from .narratives import build_narratives
 from .pipeline import Analysis
-from .report_types import FullReport, Report, Timing
+from .report_types import Alert as AlertRow
+from .report_types import (
+    BacktestFold,
+    BacktestPoint,
+    BandRow,
+    Candidate,
+    Comparison,
+    EntityEntry,
+    ForecastRow,
+    FullReport,
+    Health,
+    HistoryRow,
+    JobRow,
+    Metadata,
+    Report,
+    SweepRow,
+    Timing,
+    band_at,
+)
 from .runner import MetricResult, task_timeline
 from .selection import Selection
 from .settings import METRICS, Mode
@@ -42,35 +61,19 @@ __all__ = [
     "with_view",
 ]
 
-_ROUND: Final = 6
-
-
-def _num(value: Any) -> float | None:
-    """A JSON-safe number: NaN and infinities become null."""
-    if value is None:
-        return None
-    number = float(value)
-    return round(number, _ROUND) if math.isfinite(number) else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _day(ts: Any) -> str:
-    """A report date; cached, as a report writes the same few dozen months thousands of times."""
-    return pd.Timestamp(ts).strftime("%Y-%m-%d")
-
-
-def _forecast_rows(
-    result: MetricResult, level: int
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _forecast_rows(result: MetricResult, level: int) -> tuple[list[ForecastRow], list[BandRow]]:
     if result.selection is None:
         return [], []
     sel = result.selection
-    chart, bands = [], []
+    chart: list[ForecastRow] = []
+    bands: list[BandRow] = []
+    (lower_80, upper_80), (lower_95, upper_95) = sel.forecast.bands[80], sel.forecast.bands[95]
+    lower, upper = sel.forecast.bands[level]
     for i, date in enumerate(sel.dates):
-        lower, upper = sel.forecast.bands[level]
+        day = _day(date)
         chart.append(
             {
-                "date": _day(date),
+                "date": day,
                 "predicted": _num(sel.forecast.mean[i]),
                 "lower": _num(lower[i]),
                 "upper": _num(upper[i]),
@@ -78,12 +81,11 @@ def _forecast_rows(
         )
         bands.append(
             {
-                "date": _day(date),
-                **{
-                    f"{side}_{lv}": _num(sel.forecast.bands[lv][k][i])
-                    for lv in (80, 95)
-                    for k, side in enumerate(("lower", "upper"))
-                },
+                "date": day,
+                "lower_80": _num(lower_80[i]),
+                "upper_80": _num(upper_80[i]),
+                "lower_95": _num(lower_95[i]),
+                "upper_95": _num(upper_95[i]),
             }
         )
     return chart, bands
@@ -91,13 +93,14 @@ def _forecast_rows(
 
 def _health(
     metric: str, result: MetricResult | None, skipped: str | None, history: pd.Series
-) -> dict[str, Any]:
+) -> Health:
     """A metric's model health: its shipped model, how it scored, every candidate, every fold."""
     info = METRIC_INFO[metric]
-    base = {"label": info.label, "unit": info.unit, "formula": info.formula}
     if result is None or result.selection is None:
         return {
-            **base,
+            "label": info.label,
+            "unit": info.unit,
+            "formula": info.formula,
             "best_model_selected": None,
             "status": "skipped" if result is None else "failed",
             "reason": (skipped or "not computed") if result is None else result.reason,
@@ -110,7 +113,9 @@ def _health(
     accuracy = accuracy_entry(sel, history, info.unit)
     single = next((s for s in sel.scores if s.family == sel.best_single), None)
     return {
-        **base,
+        "label": info.label,
+        "unit": info.unit,
+        "formula": info.formula,
         "best_model_selected": sel.best_name,
         "best_model_family": sel.best,
         "method": sel.method,
@@ -124,7 +129,7 @@ def _health(
         "backtest_coverage": _num(best.coverage),
         "backtest_coverage_80": _num(sel.coverage.get(80)),
         "backtest_coverage_95": _num(sel.coverage.get(95)),
-        "accuracy": {k: _num(v) if isinstance(v, float) else v for k, v in accuracy.items()},
+        "accuracy": accuracy,
         "certainty": accuracy["certainty"],
         "backtest_origins": [_day(fold.start) for fold in sel.folds[sel.best]],
         "seasonal_models": sel.seasonal,
@@ -134,7 +139,7 @@ def _health(
     }
 
 
-def _candidates(sel: Selection) -> list[dict[str, Any]]:
+def _candidates(sel: Selection) -> list[Candidate]:
     """Every family the metric fitted, best backtest MASE first (unscored ones last)."""
     return [
         {
@@ -153,14 +158,14 @@ def _candidates(sel: Selection) -> list[dict[str, Any]]:
     ]
 
 
-def _backtest_rows(sel: Selection, history: pd.Series) -> list[dict[str, Any]]:
+def _backtest_rows(sel: Selection, history: pd.Series) -> list[BacktestFold]:
     """Each family's backtest folds: per month, the actual beside the prediction and its band."""
-    rows = []
+    rows: list[BacktestFold] = []
     actual = dict(zip(pd.DatetimeIndex(history.index), history.to_numpy(), strict=True))
     for family, folds in sel.folds.items():
         for fold in folds:
             dates = _months_from(pd.Timestamp(fold.start), len(fold.predicted))
-            points = [
+            points: list[BacktestPoint] = [
                 {
                     "date": day,
                     "actual": _num(actual.get(d)),
@@ -179,7 +184,7 @@ def _months_from(start: pd.Timestamp, months: int) -> tuple[tuple[pd.Timestamp, 
     return tuple((d, _day(d)) for d in fold_months(start, months))
 
 
-def _history_rows(series: pd.Series, filled: pd.DataFrame, metric: str) -> list[dict[str, Any]]:
+def _history_rows(series: pd.Series, filled: pd.DataFrame, metric: str) -> list[HistoryRow]:
     """The metric's months; a month counts as filled when any raw column it is computed from
     was filled. (Whole columns at once: a lookup per month cost half a second a report.)"""
     inputs = [c for c in METRIC_INPUTS[metric] if c in filled.columns]
@@ -196,7 +201,7 @@ def _history_rows(series: pd.Series, filled: pd.DataFrame, metric: str) -> list[
     ]
 
 
-def _job_row(r: MetricResult, origin: float) -> dict[str, Any]:
+def _job_row(r: MetricResult, origin: float) -> JobRow:
     return {
         "metric": r.metric,
         "status": r.status,
@@ -210,7 +215,7 @@ def _job_row(r: MetricResult, origin: float) -> dict[str, Any]:
     }
 
 
-def _timing(analysis: Analysis, comparison: dict[str, Any] | None) -> Timing:
+def _timing(analysis: Analysis, comparison: Comparison | None) -> Timing:
     results = analysis.results.values()
     entity_results = [r for e in analysis.entity_results.values() for r in e.values()]
     everything = [*results, *entity_results]
@@ -236,17 +241,17 @@ def _timing(analysis: Analysis, comparison: dict[str, Any] | None) -> Timing:
     return timing
 
 
-def _alerts(analysis: Analysis) -> list[dict[str, Any]]:
+def _alerts(analysis: Analysis) -> list[AlertRow]:
     """Data alerts: ingest's (per-transaction balances) and the KPIs' plausibility, one each."""
     prep = analysis.prepared
     alerts = [*prep.data.summary.alerts, *plausibility_alerts(prep.data.monthly, prep.kpis)]
-    unique: dict[str, dict[str, Any]] = {}
+    unique: dict[str, AlertRow] = {}
     for alert in alerts:
         unique.setdefault(alert["detail"], alert)
     return list(unique.values())
 
 
-def _metadata(analysis: Analysis) -> dict[str, Any]:
+def _metadata(analysis: Analysis) -> Metadata:
     prep = analysis.prepared
     values, summary = prep.kpis.values, prep.data.summary
     alerts = _alerts(analysis)
@@ -286,17 +291,17 @@ def _metadata(analysis: Analysis) -> dict[str, Any]:
 
 
 def build_report(
-    analysis: Analysis, mode: Mode | None, comparison: dict[str, Any] | None = None
+    analysis: Analysis, mode: Mode | None, comparison: Comparison | None = None
 ) -> Report:
     """The whole report as a JSON-safe dict; the narrative is the only part that depends on mode.
     ``mode`` None leaves the narratives to ``with_view`` (the dashboard writes them once, for the
     mode and level it shows)."""
     prep = analysis.prepared
     values = prep.kpis.values
-    chart: dict[str, list[dict[str, Any]]] = {}
-    bands: dict[str, list[dict[str, Any]]] = {}
-    health: dict[str, dict[str, Any]] = {}
-    history: dict[str, list[dict[str, Any]]] = {}
+    chart: dict[str, list[ForecastRow]] = {}
+    bands: dict[str, list[BandRow]] = {}
+    health: dict[str, Health] = {}
+    history: dict[str, list[HistoryRow]] = {}
     filled = prep.data.filled
     for metric in METRICS:
         result = analysis.results.get(metric)
@@ -337,6 +342,11 @@ def with_mode(report: Report, mode: Mode) -> Report:
     return {"full_analysis_report": body}
 
 
+def _at_level(row: ForecastRow, band: BandRow, level: int) -> ForecastRow:
+    lower, upper = band_at(band, level)
+    return {**row, "lower": lower, "upper": upper}
+
+
 def with_level(report: Report, level: int) -> Report:
     """The same report with its forecast rows at another interval level: both levels' bands are
     in ``forecast_bands``, so nothing is refitted. The narratives are left as they were (see
@@ -344,7 +354,7 @@ def with_level(report: Report, level: int) -> Report:
     body = copy.copy(report["full_analysis_report"])
     body["forecast_chart"] = {
         metric: [
-            {**row, "lower": band[f"lower_{level}"], "upper": band[f"upper_{level}"]}
+            _at_level(row, band, level)
             for row, band in zip(rows, body["forecast_bands"][metric], strict=True)
         ]
         for metric, rows in body["forecast_chart"].items()
@@ -363,18 +373,26 @@ def with_view(report: Report, mode: Mode, level: int) -> Report:
     return with_mode(with_level(report, level), mode)
 
 
-def with_comparison(report: Report, comparison: dict[str, Any] | None) -> Report:
-    """The same report with a sequential-vs-parallel comparison added to its timing."""
-    if comparison is None:
+def with_comparison(
+    report: Report, comparison: Comparison | None, scaling: list[SweepRow] | None = None
+) -> Report:
+    """The same report with what was measured for its run added to its timing: a
+    sequential-vs-parallel comparison, a scaling sweep."""
+    if comparison is None and not scaling:
         return report
     body = copy.copy(report["full_analysis_report"])
     timing = copy.copy(body["timing"])
-    timing["comparison"] = comparison
+    if comparison is not None:
+        timing["comparison"] = comparison
+    if scaling:
+        timing["scaling"] = scaling
     body["timing"] = timing
     return {"full_analysis_report": body}
 
 
-def with_entity_forecasts(report: Report, by: list[str], section: dict[str, Any]) -> Report:
+def with_entity_forecasts(
+    report: Report, by: list[str], section: dict[str, EntityEntry]
+) -> Report:
     """The company report with an ``entity_forecasts`` section computed in a run of its own
     (the dashboard's, on demand)."""
     body = copy.copy(report["full_analysis_report"])

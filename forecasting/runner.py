@@ -15,13 +15,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from .logging_setup import logger
 from .pool import WorkerPool
+from .report_types import TaskRow
 from .schedule import JobPlan, TaskTiming
 from .selection import Selection, select_and_forecast
 from .tasks import DEFAULT_TIME_LIMIT, run_tasks
@@ -153,7 +154,7 @@ def run_job(job: ForecastJob) -> MetricResult:
 
 def task_timeline(
     results: Iterable[MetricResult], origin: float | None = None
-) -> list[dict[str, Any]]:
+) -> list[TaskRow]:
     """One row per task a run executed, in start order: its key, the job it served (metric, or
     "ENTITY: metric"), the worker process, start and end in seconds from ``origin`` (default:
     the run's first start), its CPU seconds."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from .columns import COLUMN_LABELS, MappingDecision
 from .formatting import count
+from .report_types import Alert, Severity
 from .textfile import describe_lines, plain
 
 __all__ = ["IngestSummary"]
@@ -40,13 +40,13 @@ class IngestSummary:
     currencies: dict[str, str] = field(default_factory=dict)  # canonical -> currency
     entity_columns: list[str] = field(default_factory=list)  # canonical entity columns
     balance_basis: dict[str, str] = field(default_factory=dict)  # canonical balance -> how
-    alerts: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
 
     def add_drop(self, why: str, count: int) -> None:
         if count:
             self.rows_dropped[why] = self.rows_dropped.get(why, 0) + count
 
-    def add_alert(self, severity: str, metric: str, title: str, detail: str) -> None:
+    def add_alert(self, severity: Severity, metric: str, title: str, detail: str) -> None:
         """A data alert: shown on the page and carried in the report, beside its warning."""
         self.alerts.append(
             {"severity": severity, "metric": metric, "title": title, "detail": detail}

@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 from exports import daily_flows_only, unknown_revenue_header
 from playwright.sync_api import Locator, Page, expect, sync_playwright
+from shape import mismatches
 
 from forecasting.machine import cpus_available
+from forecasting.report_types import Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -281,11 +283,15 @@ def _downloads(page: Page, stem: str) -> None:
     download = download_info.value
     assert re.fullmatch(rf"{stem}_forecast_\d{{4}}-\d\d-\d\d\.json",
                         download.suggested_filename), download.suggested_filename
-    report = json.loads(Path(download.path()).read_text(encoding="utf-8"))["full_analysis_report"]
+    written = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    # The download, with the comparison and the sweep this session measured, has the declared
+    # shape throughout.
+    assert mismatches(written, Report) == []
+    report = written["full_analysis_report"]
     comparison = report["timing"]["comparison"]
     assert comparison["verdict"] == "busy" and comparison["headline"].startswith("The machine")
-    assert [row["workers"] for row in comparison["scaling"]] == list(
-        range(1, len(comparison["scaling"]) + 1))
+    scaling = report["timing"]["scaling"]
+    assert [row["workers"] for row in scaling] == list(range(1, len(scaling) + 1))
     assert all(len(rows) == 4 for rows in report["forecast_chart"].values() if rows)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from entity_exports import Export, Unit, entity_export
 from paths import REPO as ROOT
+from shape import mismatches
 
 from forecasting import (
     Analysis,
@@ -35,6 +36,7 @@ from forecasting import (
 from forecasting.bench import forecasts_identical
 from forecasting.entities import parse_by, plan_entities
 from forecasting.executors import Backend
+from forecasting.report_types import Report
 from forecasting.settings import METRICS
 
 # Each region at its own scale (10x apart), so one entity's forecast handed to another shows.
@@ -143,7 +145,9 @@ def regions_run(worker_pool: WorkerPool) -> Run:
 
 @pytest.mark.slow
 def test_each_entity_gets_forecasts_with_bands_and_model_health(regions_run: Run) -> None:
-    body = loads(dumps(regions_run.report))["full_analysis_report"]  # strict JSON both ways
+    written = loads(dumps(regions_run.report))  # strict JSON both ways
+    assert mismatches(written, Report) == []
+    body = written["full_analysis_report"]
     section = body["entity_forecasts"]
     assert body["metadata"]["entity_forecasts_by"] == ["region"]
     assert list(section) == ["Nord", "Sud", "Ouest", "Closed", "Late", "Sparse"]

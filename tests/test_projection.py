@@ -85,16 +85,17 @@ def _bench(durations: list[float], serial: float, parallel_s: float) -> dict[str
         "parallel_s": parallel_s,
         "workers": 2,
         "pool_warm_s": 0.002,
-        "per_metric": {f"m{i}": {"seconds": d} for i, d in enumerate(durations)},
-        "scaling": [{"workers": 1, "parallel_s": sum(durations)},
-                    {"workers": 2, "parallel_s": parallel_s}],
+        "task_seconds": {f"m{i}": d for i, d in enumerate(durations)},
+        "task_groups": {f"m{i}": f"m{i}" for i in range(len(durations))},
     }
 
 
 def test_bench_projection_marks_the_measured_counts_and_is_bounded_by_the_longest_task() -> None:
     rng = np.random.default_rng(3)
     durations = list(rng.uniform(0.6, 1.8, 14))
-    points = bench_projection(_bench(durations, 0.3, sum(durations) / 2))
+    sweep = [{"workers": 1, "parallel_s": sum(durations)},
+             {"workers": 2, "parallel_s": sum(durations) / 2}]
+    points = bench_projection(_bench(durations, 0.3, sum(durations) / 2), sweep)
 
     assert [p["workers"] for p in points] == list(range(1, 65))
     assert [p["workers"] for p in points if p["measured"]] == [1, 2]

@@ -1,8 +1,10 @@
 """From the fits' outputs to the shipped forecast: combine, calibrate, score; nothing is fitted.
 
 The shipped forecast is the mean of ETS, Theta, SARIMA, Prophet (histories under 60 months) and
-seasonal naive, each weighted by 1 / its backtest MASE, instead of a bet on a single winner (the
-best of every combination of two to six candidates under four weightings on the tuning half).
+seasonal naive, each weighted by 1 / its backtest MASE at the forecast months it is used for
+(months 1-3, 4-6 and 7-12 each have their own weights, from the fold months at those steps),
+instead of a bet on a single winner (the best of every combination of two to six candidates
+under six weightings on the tuning half).
 Its bands are the members' weighted spread, scaled by what this series' backtest errors say
 about it (the root mean square of its errors over the spread, with the weight of half an error
 towards 1) and by a scale per level, history length and forecast month measured on the tuning
@@ -17,9 +19,9 @@ from typing import Final
 
 import numpy as np
 
-from .backtest import BacktestPlan, FitOutput
+from .backtest import STEPS, BacktestPlan, FitOutput
 from .models import Forecast, sigma_from_bands, z_value
-from .scores import score_paths
+from .scores import mase_scale, score_paths
 
 __all__ = [
     "LENGTH_EDGES",
@@ -44,6 +46,9 @@ class CombineSettings:
     prune_ratio: float = 1e9  # drop a member whose backtest MASE is over this times the best's
     weight_power: float = 1.0  # weight ~ 1 / MASE**power; 0 gives the plain mean
     statistic: str = "mean"  # or "median"
+    # Weights per forecast-month block (STEP_EDGES), each from the member's errors at those steps
+    # of the backtest folds; False: one MASE over the whole backtest for every month.
+    weight_by_step: bool = True
     # Prior weight (in errors) of 1 against this series' own backtest factor: the value whose
     # band scales, measured on one dataset, held their coverage best on the other.
     shrink: float = 0.5
@@ -51,8 +56,8 @@ class CombineSettings:
     # (1-3, 4-6, 7-12): what the tuning half's test errors asked of the spread
     # (benchmarks/accuracy_tune.py).
     scale: tuple[tuple[int, tuple[tuple[float, float, float], ...]], ...] = (
-        (80, ((1.391, 1.216, 1.081), (1.215, 1.054, 0.941), (1.152, 0.995, 0.867))),
-        (95, ((1.662, 1.536, 1.364), (1.455, 1.267, 1.041), (1.358, 1.090, 0.965))),
+        (80, ((1.447, 1.287, 1.116), (1.257, 1.061, 0.970), (1.189, 1.001, 0.872))),
+        (95, ((1.713, 1.596, 1.384), (1.519, 1.271, 1.061), (1.408, 1.118, 0.969))),
     )
 
 
@@ -100,28 +105,57 @@ def _sigma(out: FitOutput) -> np.ndarray:
     return sigma_from_bands(Forecast(out.mean, out.bands))
 
 
+def _step_mase(
+    y: np.ndarray, plan: BacktestPlan, outs: Sequence[FitOutput], whole: float
+) -> np.ndarray:
+    """A member's backtest MASE for each forecast month: the mean scaled absolute error of the
+    fold months in that month's block (each scaled by the history before its fold), pooled over
+    the folds; a block no fold reaches takes the whole backtest's MASE."""
+    blocks = len(STEP_EDGES) + 1
+    total, count = np.zeros(blocks), np.zeros(blocks)
+    for origin, out in zip(plan.origins, outs, strict=True):
+        k = len(out.mean)
+        scaled = np.abs(y[origin : origin + k] - out.mean) / mase_scale(y[:origin])
+        block = np.searchsorted(STEP_EDGES, np.arange(k), side="right")
+        total += np.bincount(block, scaled, blocks)
+        count += np.bincount(block, minlength=blocks)
+    by_block = np.where(count > 0, total / np.maximum(count, 1), whole)
+    out_steps: np.ndarray = by_block[np.searchsorted(STEP_EDGES, np.arange(STEPS), side="right")]
+    return out_steps
+
+
 def _weights(
     y: np.ndarray,
     plan: BacktestPlan,
     folds: Mapping[str, Sequence[FitOutput]],
     members: Sequence[str],
     settings: CombineSettings,
-) -> dict[str, float]:
-    """Prune members far worse than the best on the whole backtest; weight the rest by 1/MASE."""
+) -> dict[str, np.ndarray]:
+    """Prune members far worse than the best on the whole backtest; weight the rest by 1/MASE,
+    forecast month by forecast month (one row of ``STEPS`` weights per member, summing to 1
+    over the members at each month)."""
     mase = {f: score_paths(y, plan.origins, [o.mean for o in folds[f]]) for f in members}
     best = min(mase.values())
     kept = [f for f in members if mase[f] <= settings.prune_ratio * best + 1e-12]
-    raw = {f: 1.0 / max(mase[f], 1e-6) ** settings.weight_power for f in kept}
-    total = sum(raw.values())
+    by_step = {
+        f: _step_mase(y, plan, folds[f], mase[f])
+        if settings.weight_by_step
+        else np.full(STEPS, mase[f])
+        for f in kept
+    }
+    raw = {f: 1.0 / np.maximum(m, 1e-6) ** settings.weight_power for f, m in by_step.items()}
+    total = np.sum(list(raw.values()), axis=0)
     return {f: w / total for f, w in raw.items()}
 
 
 def _blend(
-    outs: Sequence[FitOutput], weights: Sequence[float], statistic: str
+    outs: Sequence[FitOutput], weights: np.ndarray, statistic: str
 ) -> tuple[np.ndarray, np.ndarray]:
+    """The members' weighted mean (or median) and weighted spread; ``weights`` has a row per
+    member and a column per forecast month (a fold's path may be shorter)."""
     means = np.array([o.mean for o in outs])
     sigmas = np.array([_sigma(o) for o in outs])
-    w = np.asarray(weights)[:, None]
+    w = weights[:, : means.shape[1]]
     mean = np.median(means, axis=0) if statistic == "median" else np.sum(w * means, axis=0)
     return mean, np.sum(w * sigmas, axis=0)
 
@@ -163,10 +197,11 @@ def combine_outputs(
     members: Sequence[str],
     settings: CombineSettings = SHIPPED,
 ) -> tuple[Combined, list[Combined], dict[str, float]]:
-    """The weighted members' final forecast and fold forecasts, all with calibrated bands."""
+    """The weighted members' final forecast and fold forecasts, all with calibrated bands, and
+    each member's weight averaged over the forecast year (what the model details show)."""
     weights = _weights(y, plan, folds, members, settings)
     kept = list(weights)
-    w = [weights[f] for f in kept]
+    w = np.array([weights[f] for f in kept])
     fold_paths = [
         _blend([folds[f][i] for f in kept], w, settings.statistic) for i in range(len(plan.origins))
     ]
@@ -179,7 +214,7 @@ def combine_outputs(
         Combined(m, s, calibrated_bands(m, s, factor, settings, origin))
         for origin, (m, s) in zip(plan.origins, fold_paths, strict=True)
     ]
-    return final, fold_out, weights
+    return final, fold_out, {f: float(np.mean(weights[f])) for f in kept}
 
 
 def as_forecast(combined: Combined, horizon: int) -> Forecast:

@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from forecasting import prepare, source_files_from_paths
-from forecasting.backtest import plain_reason
+from forecasting.backtest import FitOutput, plain_reason, plan_backtest
+from forecasting.combine import SHIPPED, combine_outputs
+from forecasting.scores import mase_scale
 from forecasting.selection import select_and_forecast
 
 pytestmark = pytest.mark.usefixtures("single_blas_thread")
@@ -41,6 +43,46 @@ def test_calibrated_95_band_covers_95_percent_of_a_series_with_known_noise() -> 
     # 240 future months: a band that means what it says holds 90-99% of them at 95%.
     assert 0.90 <= np.mean(inside95) <= 0.99
     assert 0.70 <= np.mean(inside80) <= 0.90
+
+
+def _member(family: str, y: np.ndarray, origins: tuple[int, ...], miss: np.ndarray,
+            final: float) -> tuple[list[FitOutput], FitOutput]:
+    """A member whose backtest misses by ``miss[s]`` MASE scales at forecast month s + 1, and
+    whose final forecast is a flat ``final`` with a band of +-10."""
+    folds = []
+    for origin in origins:
+        k = min(12, len(y) - origin)
+        mean = y[origin : origin + k] + miss[:k] * mase_scale(y[:origin])
+        folds.append(FitOutput(family, family, origin, "ok", mean,
+                               {80: (mean - 5, mean + 5), 95: (mean - 10, mean + 10)}, 0.0))
+    flat = np.full(12, final)
+    return folds, FitOutput(family, family, len(y), "ok", flat,
+                            {80: (flat - 5, flat + 5), 95: (flat - 10, flat + 10)}, 0.0)
+
+
+@pytest.mark.parametrize(("months", "near_sep", "far_sep"), [(48, ",", ";"), (30, ";", ",")])
+def test_each_forecast_month_leans_on_the_model_that_was_right_that_far_ahead(
+        months: int, near_sep: str, far_sep: str) -> None:
+    # One model was close a month or three ahead in the backtest and far off a year ahead; the
+    # other the opposite. Next month's forecast follows the first, the month a year out the
+    # second: one weight per model for the whole backtest would blend both the same everywhere.
+    rng = np.random.default_rng(months)
+    y = 1000 + 5.0 * np.arange(months) + rng.normal(0, 20, months)
+    plan = plan_backtest(months)
+    steps = np.arange(12)
+    near_miss = np.where(steps < 3, 0.2, np.where(steps < 6, 1.0, 2.0))
+    far_miss = np.where(steps < 3, 2.0, np.where(steps < 6, 1.0, 0.2))
+    near, far = f"near{near_sep}", f"far{far_sep}"  # names the engine never gave: no special case
+    folds, finals = {}, {}
+    for name, miss, level in ((near, near_miss, 1500.0), (far, far_miss, 2500.0)):
+        folds[name], finals[name] = _member(name, y, plan.origins, miss, level)
+
+    combined, _, weights = combine_outputs(y, plan, folds, finals, [near, far], SHIPPED)
+
+    # 1/0.2 against 1/2: ten elevenths of the month's forecast from the model right that far out.
+    assert combined.mean[0] == pytest.approx(1500 + 1000 / 11)
+    assert combined.mean[11] == pytest.approx(2500 - 1000 / 11)
+    assert sum(weights.values()) == pytest.approx(1.0)
 
 
 def _revenue(path: str) -> pd.Series:

@@ -49,6 +49,7 @@ __all__ = [
     "TaskTimedOut",
     "WorkerDied",
     "WorkerPool",
+    "default_start_method",
     "exit_text",
     "plain_main",
 ]
@@ -56,7 +57,32 @@ __all__ = [
 # A worker that cannot get through its set-up this many times in a row, with no worker becoming
 # ready in between, means the environment is broken: stop trying and fail the queued tasks.
 _MAX_START_FAILURES: Final = 5
+# After a start that failed outright (an error from the operating system, no process to watch),
+# the next try comes after this long: nothing else would wake the pool up to try again.
+_RETRY_START_S: Final = 0.2
 _STOP_GRACE_S: Final = 5.0
+# The longest Unix socket path Linux takes (sun_path is 108 bytes with its terminating zero).
+_SOCKET_PATH_MAX: Final = 107
+# What the forkserver adds to multiprocessing's temp folder for its socket: "/listener-" and
+# eight random characters.
+_LISTENER_NAME: Final = 18
+
+
+def default_start_method() -> str:
+    """forkserver on Linux (a warm template process: a new worker starts in milliseconds) unless
+    the temp folder is too deep for its socket's path, then spawn, as on other systems."""
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    from multiprocessing import util
+
+    folder = util.get_temp_dir()  # where the forkserver will put its socket
+    if len(os.fsencode(folder)) + _LISTENER_NAME > _SOCKET_PATH_MAX:
+        logger.bind(event="pool_start_method", method="spawn", temp=folder).warning(
+            f"the temporary folder's path is too long for the forkserver's socket "
+            f"({len(folder)} characters); worker processes are spawned instead"
+        )
+        return "spawn"
+    return "forkserver"
 
 
 @dataclass(eq=False)
@@ -126,7 +152,7 @@ class WorkerPool(Executor):
         self.size = workers
         self.time_limit = time_limit
         self.replacements = 0
-        method = start_method or ("forkserver" if sys.platform.startswith("linux") else "spawn")
+        method = start_method or default_start_method()
         self._context: Any = multiprocessing.get_context(method)
         if method == "forkserver" and preload:
             self._context.set_forkserver_preload(list(preload))
@@ -311,6 +337,8 @@ class WorkerPool(Executor):
         for worker in workers:
             objects += [worker.conn, worker.process.sentinel]
         deadline = min((w.deadline for w in workers), default=math.inf)
+        if self._missing_workers():
+            deadline = min(deadline, time.monotonic() + _RETRY_START_S)
         timeout = None if deadline == math.inf else max(0.0, deadline - time.monotonic())
         ready = set(wait(objects, timeout))
         if self._wake_r in ready:
@@ -322,6 +350,12 @@ class WorkerPool(Executor):
             if worker.process.sentinel in ready:
                 self._reap(worker)
         self._expire()
+
+    def _missing_workers(self) -> bool:
+        """A slot without a process that ``_fill_slots`` will try to start again."""
+        if self._broken is not None or self._shared.exiting or (self._closing and not self._queue):
+            return False
+        return len(self._workers) < self.size
 
     def _receive(self, worker: _Worker) -> None:
         try:

@@ -199,3 +199,50 @@ def test_workers_start_while_a_page_stands_in_for_main(tmp_path: Path) -> None:
         assert sys.modules["__main__"] is fake, "the page must be put back"
     finally:
         sys.modules["__main__"] = real
+
+
+# A temp folder whose path leaves no room for a Unix socket's name (108 bytes on Linux), as a
+# deeply nested TMPDIR can: the forkserver cannot listen there.
+_LONG_TMP = r"""
+import json, os, sys, tempfile, time
+from forecasting.pool import PoolUnavailable, WorkerPool
+method = sys.argv[1] if len(sys.argv) > 1 else None
+started = time.monotonic()
+pool = WorkerPool(2, start_method=method, start_timeout=60)
+try:
+    outcome = {"value": pool.submit(sum, [1, 2, 3]).result(60)}
+except PoolUnavailable as exc:
+    outcome = {"error": str(exc)}
+outcome["seconds"] = time.monotonic() - started
+pool.shutdown()
+print(json.dumps(outcome))
+"""
+
+
+def _in_long_tmpdir(tmp_path: Path, *args: str) -> dict[str, Any]:
+    import json
+    import subprocess
+
+    long_tmp = tmp_path / ("n" * 60) / ("e" * 60)
+    long_tmp.mkdir(parents=True)
+    env = {**os.environ, "TMPDIR": str(long_tmp)}
+    done = subprocess.run([sys.executable, "-c", _LONG_TMP, *args], env=env, capture_output=True,
+                          text=True, timeout=WAIT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_a_temp_folder_too_deep_for_a_socket_still_gets_working_workers(tmp_path: Path) -> None:
+    outcome = _in_long_tmpdir(tmp_path)
+    assert outcome.get("value") == 6, outcome
+
+
+def test_processes_that_fail_to_start_fail_the_tasks_at_once_instead_of_hanging(
+        tmp_path: Path) -> None:
+    """A start that raises (here the forkserver, asked for by name, cannot listen) is retried a
+    few times and then fails the tasks with the reason: never a pool waiting for workers that
+    will not come."""
+    outcome = _in_long_tmpdir(tmp_path, "forkserver")
+    assert "AF_UNIX path too long" in outcome.get("error", ""), outcome
+    assert outcome["seconds"] < 30, outcome

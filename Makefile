@@ -31,8 +31,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# Two test processes: much of the suite waits (on subprocesses, time limits, the browser), so
+# two halves overlap even on 2 cores. Every test also passes alone: `$(PY) -m pytest tests/...`.
+TEST_PROCESSES ?= 2
+
 pytest: install browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_PROCESSES)
 
 test: lint typecheck pytest
 

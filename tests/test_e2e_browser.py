@@ -110,10 +110,10 @@ def _screenshot_whole_page(page: Page, name: str) -> None:
         "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
         "[data-testid=stAppViewContainer], body')].map(e => e.scrollHeight))")
     page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 50, 8000)})
-    page.wait_for_timeout(1500)  # let Plotly redraw at the new size
+    page.wait_for_timeout(1000)  # let Plotly redraw at the new size
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
     page.set_viewport_size({"width": WIDTH, "height": 900})
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(300)
 
 
 # --- reading the page ----------------------------------------------------------------------------

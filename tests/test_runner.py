@@ -203,14 +203,14 @@ def test_a_stuck_metric_fails_at_the_time_limit_and_the_report_completes(
             for j in sample_prepared.jobs if j.metric in ("revenue", "ar", "dso")]
     prepared = dataclasses.replace(sample_prepared, jobs=jobs)
     before = set(process_pool.worker_states())
-    with open_backend(RunSettings(time_limit=6), process_pool) as backend:
+    with open_backend(RunSettings(time_limit=3), process_pool) as backend:
         analysis = analyse(prepared, backend)
     report = loads(dumps(build_report(analysis, "finance_guardian")))["full_analysis_report"]
 
     health = report["model_health_report"]
     assert health["revenue"]["status"] == "failed"
     assert health["revenue"]["reason"] == (
-        "took longer than 6 s, its time limit; it was stopped and its worker process replaced")
+        "took longer than 3 s, its time limit; it was stopped and its worker process replaced")
     assert report["forecast_chart"]["revenue"] == []
     for metric in ("ar", "dso"):
         assert health[metric]["status"] == "ok"

@@ -16,7 +16,6 @@ from typing import Self
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
-from scipy.signal import lfilter
 
 from .base import SEASON, Forecast, normal_bands
 
@@ -38,6 +37,10 @@ def classical_season(y: np.ndarray, multiplicative: bool) -> np.ndarray:
 
 def ses_levels(y: np.ndarray, alpha: float) -> np.ndarray:
     """Smoothed levels l_t = alpha y_t + (1 - alpha) l_(t-1), starting from the first value."""
+    # scipy.signal costs a third of a second to import: imported where a fit needs it (the
+    # workers import it in their set-up), not by every process that imports the engine.
+    from scipy.signal import lfilter
+
     levels: np.ndarray = lfilter([alpha], [1.0, alpha - 1.0], y, zi=[(1.0 - alpha) * y[0]])[0]
     return levels
 

@@ -38,6 +38,8 @@ class _Side:
     results: dict[str, MetricResult]
     # CPU seconds every other process on the machine used meanwhile (None where unknown).
     other_cpu_seconds: float | None = None
+    # CPU seconds of this process, which hands out the tasks and takes in their results.
+    caller_cpu_seconds: float = 0.0
 
     @property
     def other_cpus(self) -> float | None:
@@ -81,7 +83,7 @@ def _run(
     if workers_cpu is not None and machine_before is not None and machine_after is not None:
         # The machine's busy time less the workers' and this process's (which hands out tasks).
         others = max(0.0, machine_after - machine_before - workers_cpu - own)
-    return _Side(seconds, workers_cpu, results, others)
+    return _Side(seconds, workers_cpu, results, others, own)
 
 
 def _cpu_snapshot(pool: WorkerPool | DaskExecutor) -> CpuSnapshot | None:
@@ -219,6 +221,8 @@ def _cpu_figures(
         "cpus_available": available,
         "sequential_cpu_s": _round(seq.cpu_seconds),
         "parallel_cpu_s": _round(par.cpu_seconds),
+        "sequential_caller_cpu_s": round(seq.caller_cpu_seconds, 4),
+        "parallel_caller_cpu_s": round(par.caller_cpu_seconds, 4),
         "sequential_cpus": _round(seq.cpus, 2),
         "parallel_cpus": _round(par.cpus, 2),
         "other_cpus": _round(others, 2),

@@ -335,6 +335,8 @@ class CpuFigures(TypedDict):
     cpus_available: int
     sequential_cpu_s: float | None
     parallel_cpu_s: float | None
+    sequential_caller_cpu_s: float  # the process handing out tasks, one run
+    parallel_caller_cpu_s: float
     sequential_cpus: float | None
     parallel_cpus: float | None
     other_cpus: float | None

@@ -110,9 +110,16 @@ def project(
     workers: Iterable[int] = WORKER_COUNTS,
     measured: Mapping[int, float] | None = None,
     dispatch_s: float = 0.0,
+    caller_cpu_s: float = 0.0,
+    cpus: int | None = None,
 ) -> list[ProjectionPoint]:
     """Wall time and speedup (against the projection on one worker) for each worker count;
-    ``measured`` wall times (workers -> seconds, serial part included) mark those counts."""
+    ``measured`` wall times (workers -> seconds, serial part included) mark those counts.
+
+    ``caller_cpu_s``: the CPU the process handing out the tasks spends in a run. On a machine of
+    ``cpus`` CPUs it has one of its own below that many workers; from that many on (and beyond
+    this machine, on one of a CPU per worker) it takes its CPU out of the workers', a share
+    each."""
     seen = measured or {}
     costs = [
         replace(d, seconds=d.seconds + dispatch_s) if isinstance(d, TaskCost)
@@ -122,7 +129,8 @@ def project(
     one = serial_s + makespan(costs, 1)
     points = []
     for count in workers:
-        wall = serial_s + makespan(costs, count)
+        shared = cpus is not None and count >= cpus
+        wall = serial_s + makespan(costs, count) + (caller_cpu_s / count if shared else 0.0)
         speedup = one / wall if wall else 0.0
         points.append(ProjectionPoint(count, wall, speedup, count in seen, seen.get(count)))
     return points
@@ -142,7 +150,8 @@ def bench_projection(
     """``bench``'s projection: its sequential run's task times (``task_seconds``, with their
     groups in ``task_groups``) and serial part, each task costing the hand-out overhead that
     run measured beyond the tasks' own seconds; the sequential run, the parallel run and any
-    ``sweep`` are the measured points."""
+    ``sweep`` are the measured points; the caller's CPU in the parallel run, with the CPUs this
+    process had, says what handing out the tasks takes from the workers."""
     serial = float(result["serial_s"])
     per_task, groups = result["task_seconds"], result["task_groups"]
     tasks = [TaskCost.of(key, seconds, groups.get(key, "")) for key, seconds in per_task.items()]
@@ -152,5 +161,7 @@ def bench_projection(
     measured[int(result["workers"])] = serial + float(result["parallel_s"])
     overhead = (float(result["sequential_s"]) - sum(t.seconds for t in tasks)) / max(1, len(tasks))
     dispatch = max(float(result.get("pool_warm_s") or 0.0), overhead)
-    points = project(tasks, serial, measured=measured, dispatch_s=dispatch)
+    points = project(tasks, serial, measured=measured, dispatch_s=dispatch,
+                     caller_cpu_s=float(result["parallel_caller_cpu_s"]),
+                     cpus=int(result["cpus_available"]))
     return [p.to_dict() for p in points]

@@ -46,6 +46,20 @@ def test_a_combination_waits_for_every_fit_of_its_series() -> None:
     assert makespan([t.seconds for t in tasks], 64) == 3  # without the waits: the longest task
 
 
+def test_the_caller_s_cpu_comes_out_of_the_workers_when_no_cpu_is_left_for_it() -> None:
+    """The process handing out tasks needs CPU too: with a CPU of its own (1 worker on 2) it
+    costs the workers nothing; with as many workers as CPUs (2 on 2, or 3 on a machine of 3, one
+    per worker) its 0.2 s are taken from the workers' time, a share each."""
+    walls = {p.workers: p.wall_s for p in project(SLEEPS, SERIAL, workers=[1, 2, 3],
+                                                  caller_cpu_s=0.2, cpus=2)}
+    assert walls[1] == pytest.approx(SERIAL + 1.8)
+    assert walls[2] == pytest.approx(SERIAL + 0.9 + 0.2 / 2)
+    assert walls[3] == pytest.approx(SERIAL + 0.6 + 0.2 / 3)
+    # A projection made on a machine with a CPU to spare for 2 workers charges nothing there.
+    assert project(SLEEPS, SERIAL, workers=[2], caller_cpu_s=0.2, cpus=4)[0].wall_s == (
+        pytest.approx(SERIAL + 0.9))
+
+
 def timed_sleep(seconds: float) -> float:
     """A task of known length; returns the seconds it took where it ran."""
     started = time.perf_counter()
@@ -85,6 +99,8 @@ def _bench(durations: list[float], serial: float, parallel_s: float) -> dict[str
         "parallel_s": parallel_s,
         "workers": 2,
         "pool_warm_s": 0.002,
+        "parallel_caller_cpu_s": 0.0,
+        "cpus_available": 2,
         "task_seconds": {f"m{i}": d for i, d in enumerate(durations)},
         "task_groups": {f"m{i}": f"m{i}" for i in range(len(durations))},
     }

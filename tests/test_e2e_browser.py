@@ -98,7 +98,7 @@ def _wait_until_idle(page: Page) -> None:
     finished = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
     progress = page.locator('[data-testid="stProgress"]')
     for _ in range(2):
-        page.wait_for_timeout(700)
+        page.wait_for_timeout(500)
         finished.wait_for(state="attached", timeout=RUN_TIMEOUT_MS)
         progress.first.wait_for(state="hidden", timeout=RUN_TIMEOUT_MS)
 

@@ -86,7 +86,7 @@ class LocalCluster:
 
 def start_local_cluster(workers: int) -> LocalCluster:
     """A Dask cluster of ``workers`` single-threaded worker processes on this machine, reachable
-    on loopback only (127.0.0.1, no dashboard). Close it with ``.close()``."""
+    on loopback only (127.0.0.1). Close it with ``.close()``."""
     distributed = _distributed()
     # Spawned workers re-import __main__: a Streamlit page standing there would be re-run.
     with plain_main():
@@ -95,7 +95,10 @@ def start_local_cluster(workers: int) -> LocalCluster:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # The scheduler's HTTP server (health, and the dashboard when bokeh is installed)
+            # starts even without a dashboard: on loopback, on a free port, so a second cluster
+            # on the machine does not print that Dask's usual 8787 is taken.
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
         )
     local = LocalCluster(cluster, workers)

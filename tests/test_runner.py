@@ -55,6 +55,15 @@ def sequential(sample_analysis) -> dict[str, MetricResult]:
 
 @pytest.fixture
 def process_pool(worker_pool: WorkerPool) -> WorkerPool:
+    """The shared pool with every worker up and idle: a replacement for a worker an earlier
+    test killed may still be warming up, and a task waiting for it in the queue would be
+    cancelled and handed out again by a death these tests cause, counted twice."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        states = worker_pool.worker_states()
+        if len(states) == worker_pool.size and set(states.values()) == {"idle"}:
+            break
+        time.sleep(0.02)
     return worker_pool
 
 

@@ -270,8 +270,15 @@ class WorkerPool(Executor):
         busy = any(w.state == "busy" for w in self._workers.values())
         return (self._closing or self._broken is not None) and idle_queue and not busy
 
+    def _starting_allowed(self) -> bool:
+        """Whether an empty slot gets a new worker: not once the pool is broken or exiting, nor
+        while it closes with nothing left to run."""
+        return not (
+            self._broken is not None or self._shared.exiting or (self._closing and not self._queue)
+        )
+
     def _fill_slots(self) -> None:
-        if self._broken is not None or self._shared.exiting or (self._closing and not self._queue):
+        if not self._starting_allowed():
             return
         for slot in range(self.size):
             if slot not in self._workers and self._broken is None:
@@ -353,9 +360,7 @@ class WorkerPool(Executor):
 
     def _missing_workers(self) -> bool:
         """A slot without a process that ``_fill_slots`` will try to start again."""
-        if self._broken is not None or self._shared.exiting or (self._closing and not self._queue):
-            return False
-        return len(self._workers) < self.size
+        return self._starting_allowed() and len(self._workers) < self.size
 
     def _receive(self, worker: _Worker) -> None:
         try:

@@ -22,7 +22,7 @@ from forecasting.report_types import (
     HistoryRow,
     SweepRow,
     TaskRow,
-    band_at,
+    band_outline,
 )
 from forecasting.settings import METRICS
 
@@ -87,7 +87,7 @@ def _band_traces(bands: list[BandRow]) -> list[go.Scatter]:
     return [
         go.Scatter(
             x=dates + dates[::-1],
-            y=[band_at(p, level)[1] for p in bands] + [band_at(p, level)[0] for p in bands][::-1],
+            y=band_outline(bands, level),
             mode="lines",
             fill="toself",
             fillcolor=colour,

@@ -10,7 +10,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from forecasting.formatting import axis_ticks
-from forecasting.report_types import ClaimedRow, EntityEntry, ProjectionRow, band_at
+from forecasting.report_types import (
+    ClaimedRow,
+    EntityEntry,
+    ProjectionRow,
+    band_at,
+    band_outline,
+)
 
 __all__ = ["entity_grid_figure", "projection_figure"]
 
@@ -51,8 +57,7 @@ def _panel_traces(
     for level, opacity in ((95, 0.15), (80, 0.3)):
         fig.add_trace(
             go.Scatter(x=dates + dates[::-1],
-                       y=[band_at(p, level)[1] for p in bands]
-                       + [band_at(p, level)[0] for p in bands][::-1],
+                       y=band_outline(bands, level),
                        fill="toself", fillcolor=f"rgba(217,130,43,{opacity})", line={"width": 0},
                        mode="lines", name=f"{level}% band", legendgroup=f"band{level}",
                        showlegend=first, hoverinfo="skip"),

@@ -43,6 +43,7 @@ __all__ = [
     "Timing",
     "UnreadLines",
     "band_at",
+    "band_outline",
 ]
 
 Severity = Literal["high", "medium", "low"]
@@ -72,6 +73,13 @@ def band_at(row: BandRow, level: int) -> tuple[float | None, float | None]:
     if level == 80:
         return row["lower_80"], row["upper_80"]
     return row["lower_95"], row["upper_95"]
+
+
+def band_outline(rows: list[BandRow], level: int) -> list[float | None]:
+    """A band as one closed outline for a filled chart trace: the upper bounds month by month,
+    then the lower ones back (its x is the dates, then the dates reversed)."""
+    bounds = [band_at(row, level) for row in rows]
+    return [upper for _, upper in bounds] + [lower for lower, _ in reversed(bounds)]
 
 
 class HistoryRow(TypedDict):

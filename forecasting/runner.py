@@ -255,26 +255,48 @@ def _import_model_libraries() -> None:
     import statsmodels.tsa.api  # noqa: F401
 
 
+_warm = False  # this process (or the template it was forked from) has done the warm-up fit
+
+
 def _warm_up() -> None:
     """One tiny fit of each family, so Stan's model and statsmodels' code are loaded and hot."""
+    global _warm
     index = pd.date_range("2020-01-01", periods=30, freq="MS")
     series = pd.Series(np.linspace(100, 130, 30) + 5 * np.sin(np.arange(30)), index=index)
     select_and_forecast(series, 2, 95)
+    _warm = True
 
 
 def worker_start() -> None:
-    """A pool worker's set-up before its first task: ``worker_init``, then one warm-up fit."""
+    """A pool worker's set-up before its first task: ``worker_init``, then one warm-up fit
+    unless the worker was forked from a template that did it (``worker_template``)."""
     worker_init()
-    _warm_up()
+    if not _warm:
+        _warm_up()
+
+
+def prepare_template() -> None:
+    """The forkserver's set-up, done once (``worker_template``): what every worker would
+    otherwise do for itself, about 1.4 s of CPU each: one BLAS thread, the model libraries
+    imported, one warm-up fit. If the warm-up fails here, each worker tries it and reports."""
+    worker_init()
+    try:
+        _warm_up()
+    except Exception as failed:  # the workers' own warm-up says what went wrong
+        logger.bind(event="template_warm_up_failed").warning(
+            f"the worker template could not warm up ({failed}); each worker warms up itself"
+        )
 
 
 def make_worker_pool(workers: int, *, warm: bool = True, wait_ready: bool = True) -> WorkerPool:
-    """The engine's process pool: forkserver children that preload the engine, one BLAS thread
-    each, the model libraries imported and (``warm``) one fit done before the first task."""
+    """The engine's process pool: one BLAS thread per worker, the model libraries imported and
+    (``warm``) one fit done before the first task. With forkserver (Linux) the workers are forked
+    from a template that did all that once (``worker_template``), so a new worker, or one
+    replacing a worker that died, is ready in about 0.1 s of CPU instead of 1.4 s."""
     return WorkerPool(
         workers,
         initializer=worker_start if warm else worker_init,
-        preload=("forecasting.runner",),
+        preload=("forecasting.worker_template",),
         wait_ready=wait_ready,
     )
 

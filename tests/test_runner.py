@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -33,7 +34,7 @@ from forecasting import (
     run_jobs,
 )
 from forecasting.fits import plan_pieces
-from forecasting.runner import run_job, same_forecast, task_timeline
+from forecasting.runner import make_worker_pool, run_job, same_forecast, task_timeline
 from forecasting.selection import plan_backtest
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_blas_thread")]
@@ -241,6 +242,36 @@ def test_a_broken_standard_process_pool_fails_the_job_instead_of_hanging(jobs) -
 
     assert [(r.metric, r.status) for r in results] == [(jobs[0].metric, "failed")]
     assert results[0].reason.startswith("worker died")
+
+
+def _worker_state() -> tuple[int, float, int]:
+    """Run in a worker: its pid, the CPU it has used since it started, its BLAS threads."""
+    from threadpoolctl import threadpool_info
+
+    blas = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    return os.getpid(), time.process_time(), blas
+
+
+def test_a_worker_and_its_replacement_start_ready_from_a_warm_template() -> None:
+    """Importing the model libraries and a warm-up fit cost a fresh worker about 1.5 s of CPU.
+    Done once in the template the workers are forked from, a worker, and the replacement for
+    one that died, has used a small part of that when its first task arrives (0.1 s here),
+    and runs with one BLAS thread."""
+    with make_worker_pool(1) as pool:
+        first = pool.submit(_worker_state).result(timeout=120)
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while True:  # a task can still reach the dying worker: ask until the new one answers
+            try:
+                second = pool.submit(_worker_state).result(timeout=120)
+            except Exception:  # the worker's death, reported on its task
+                second = first
+            if second[0] != first[0] or time.monotonic() > deadline:
+                break
+    assert second[0] != first[0]
+    for pid, cpu, blas in (first, second):
+        assert cpu < 0.5, f"worker {pid} had used {cpu:.2f} s of CPU before its first task"
+        assert blas == 1
 
 
 def test_in_process_run_uses_one_blas_thread_from_the_first_run() -> None:

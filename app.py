@@ -13,7 +13,7 @@ from components.engine import (
     run_key,
     shown_report,
 )
-from components.entity_view import entity_ui
+from components.entity_view import chosen_entities, entity_ui
 from components.forecast_view import forecast_group_ui, model_detail_ui
 from components.kpi_cards import kpi_cards_ui
 from components.mapping_view import (
@@ -28,7 +28,8 @@ from components.projection_view import projection_ui
 from components.report_view import downloadable, downloads_ui, file_stem
 from components.safe_text import as_code, escape_markdown
 from components.sidebar import controls_ui, upload_ui
-from components.texts import APP_TITLE, FIRST_STEP, TABS
+from components.tabs import open_tab
+from components.texts import APP_TITLE, FIRST_STEP
 from components.timing_panel import measured_comparison, timing_ui
 from forecasting import DataValidationError
 from forecasting.formatting import count
@@ -93,19 +94,19 @@ data_alerts_ui(body)
 kpi_cards_ui(body)
 narrative_ui(body)
 
-# A keyed, state-tracking tab bar: a setting change reruns the page on the tab the user was on.
-core, working, ratios, per_entity, details, timing, downloads = st.tabs(
-    TABS, key="tab", on_change="rerun"
-)
-for tab, group in ((core, "Core"), (working, "Working capital"), (ratios, "Ratios")):
-    with tab:
-        forecast_group_ui(body, group, stem, lambda: mapping_dialog(summary, overrides, key))
-with per_entity:
-    entities = entity_ui(prepared, settings, key, mapping)
-with details:
-    model_detail_ui(body)
-with timing:
-    timing_ui(body, prepared, settings, run, server_pool_size())
-    projection_ui(body["timing"], measured_comparison(run))
-with downloads:
-    downloads_ui(downloadable(report, run, entities))
+# Only the open tab is drawn (components/tabs.py).
+tab, container = open_tab()
+with container:
+    match tab:
+        case "Core" | "Working capital" | "Ratios":
+            forecast_group_ui(body, tab, stem, lambda: mapping_dialog(summary, overrides, key))
+        case "By entity":
+            entity_ui(prepared, settings, key, mapping)
+        case "Model details":
+            model_detail_ui(body)
+        case "Timing":
+            timing_ui(body, prepared, settings, run, server_pool_size())
+            projection_ui(body["timing"], measured_comparison(run))
+        case "Downloads":
+            entities = chosen_entities(prepared, settings, key, mapping)
+            downloads_ui(downloadable(report, run, entities))

@@ -25,9 +25,10 @@ from .result_store import kept_or_computed
 from .safe_text import escape_markdown
 from .scale_charts import entity_grid_figure
 
-__all__ = ["entity_ui"]
+__all__ = ["chosen_entities", "entity_ui"]
 
 _OFF = ""
+_BY = "entity-by"  # the chosen entity column(s), kept while another tab is open
 _GRID_MOST = 24
 _RIGHT = st.column_config.TextColumn(alignment="right")
 
@@ -154,29 +155,58 @@ def _show(section: dict[str, EntityEntry]) -> None:
         st.dataframe(missing, hide_index=True, width="stretch", key="entity-missing")
 
 
+def _choices(prepared: Prepared) -> list[str]:
+    columns = prepared.data.summary.entity_columns
+    return [_OFF, *columns, *(",".join(pair) for pair in combinations(columns, 2))] if columns \
+        else []
+
+
+def _section(
+    choice: str,
+    prepared: Prepared,
+    settings: RunSettings,
+    key: str,
+    mapping: tuple[tuple[str, str], ...],
+) -> dict[str, EntityEntry]:
+    """The entity forecasts for ``choice`` (kept per server: a second call fits nothing)."""
+    by = tuple(choice.split(","))
+    return _entity_run(key, mapping, replace(settings, mode=MODES[0]), by, prepared)
+
+
 def entity_ui(
     prepared: Prepared, settings: RunSettings, key: str, mapping: tuple[tuple[str, str], ...]
-) -> tuple[list[str], dict[str, EntityEntry]] | None:
-    """Off until a column is chosen; then the entity columns and the report section."""
-    columns = prepared.data.summary.entity_columns
-    if not columns:
+) -> None:
+    """Off until a column is chosen; then the ranking and the grid of entity forecasts."""
+    choices = _choices(prepared)
+    if not choices:
         st.info("Per-entity forecasts need a region, store, branch or department column with "
                 "several rows a month; this data has none.")
-        return None
-    choices = [_OFF, *columns, *(",".join(pair) for pair in combinations(columns, 2))]
+        return
     choice = st.selectbox("Forecast revenue, expenses and profit per", choices,
-                          format_func=_by_label, key="entity-by")
+                          format_func=_by_label, key=_BY)
     if choice == _OFF:
         st.caption("Each entity adds three forecasts to the run, so this is off until you "
                    "choose an entity column.")
-        return None
-    by = tuple(choice.split(","))
+        return
     try:
-        section = _entity_run(key, mapping, replace(settings, mode=MODES[0]), by, prepared)
+        section = _section(choice, prepared, settings, key, mapping)
     except DataValidationError as error:
         st.warning(escape_markdown(str(error)))
-        return None
+        return
     ok = sum(entry["status"] == "ok" for entry in section.values())
     st.caption(f"{ok} of {len(section)} entities forecast per {_by_label(choice).lower()}.")
     _show(section)
-    return list(by), section
+
+
+def chosen_entities(
+    prepared: Prepared, settings: RunSettings, key: str, mapping: tuple[tuple[str, str], ...]
+) -> tuple[list[str], dict[str, EntityEntry]] | None:
+    """The entity columns and forecasts chosen on the By entity tab, for the download; None
+    while that choice is off or cannot be forecast (the By entity tab says why)."""
+    choice = st.session_state.get(_BY, _OFF)
+    if choice == _OFF or choice not in _choices(prepared):
+        return None
+    try:
+        return choice.split(","), _section(choice, prepared, settings, key, mapping)
+    except DataValidationError:
+        return None

@@ -17,13 +17,21 @@ from typing import Any
 
 import pytest
 import streamlit as st
-import streamlit.testing.v1.app_test as app_test_module
 from exports import daily_flows_only, declining_company, unknown_revenue_header
+from page import (
+    FORECAST_TABS,
+    chart_specs,
+    download_file,
+    download_report,
+    forecast_charts,
+    recorded_downloads,
+    show_tab,
+)
 from paths import SEED_DIR
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from components.safe_text import escape_markdown
+from components.texts import GROUPS, TABS
 from forecasting.logging_setup import logger
 from forecasting.machine import OTHERS_BUSY
 from forecasting.models import FAMILY_LABELS
@@ -37,24 +45,9 @@ SEED_SAMPLE = SEED_DIR / "sample_financial_data.csv"
 TIMEOUT = 240
 
 
-# --- capturing what the download buttons serve -------------------------------------------------
-# AppTest creates a fresh in-memory media store for every run and drops it afterwards; the
-# download button's proto only carries a URL into that store. Recording the stores lets the
-# tests read the exact bytes a user would download.
-_stores: list[MemoryMediaFileStorage] = []
-
-
-class _RecordingStorage(MemoryMediaFileStorage):
-    def __init__(self, media_endpoint: str) -> None:
-        super().__init__(media_endpoint)
-        _stores.append(self)
-        del _stores[:-8]  # only the latest runs matter
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _record_downloads() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(app_test_module, "MemoryMediaFileStorage", _RecordingStorage)
+    with recorded_downloads():
         yield
 
 
@@ -77,46 +70,17 @@ def _release_pool() -> Iterator[None]:
     st.cache_resource.clear()  # on_release shuts the warm worker pool down
 
 
-def download_file(at: AppTest, key: str) -> tuple[str, bytes]:
-    """The file name and bytes the download button with ``key`` serves."""
-    url = at.download_button(key=key).proto.url
-    name = url.rsplit("/", 1)[-1]
-    for store in reversed(_stores):
-        try:
-            stored = store.get_file(name)
-        except Exception:  # not in this run's store
-            continue
-        return str(stored.filename), stored.content
-    raise AssertionError(f"download {key!r} ({url}) is not in any recorded media store")
-
-
 def download_bytes(at: AppTest, key: str) -> bytes:
     return download_file(at, key)[1]
-
-
-def download_report(at: AppTest) -> dict[str, Any]:
-    return json.loads(download_bytes(at, "download-json"))
 
 
 # --- reading the page ----------------------------------------------------------------------------
 def chart_titles(at: AppTest) -> list[str]:
     titles = []
-    for chart in at.get("plotly_chart"):
-        title = json.loads(chart.proto.spec)["layout"].get("title", {})
+    for spec in chart_specs(at):
+        title = spec["layout"].get("title", {})
         titles.append(title.get("text", "") if isinstance(title, dict) else str(title))
     return titles
-
-
-def forecast_charts(at: AppTest) -> dict[str, dict[str, Any]]:
-    """The forecast tabs' charts by metric (each carries its metric in the layout's meta)."""
-    out: dict[str, dict[str, Any]] = {}
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
-        metric = (spec["layout"].get("meta") or {}).get("metric")
-        if metric in METRICS:
-            assert metric not in out, f"two charts claim {metric}"
-            out[metric] = spec
-    return out
 
 
 def page_text(at: AppTest) -> str:
@@ -181,6 +145,19 @@ def test_first_load_forecasts_the_bundled_sample() -> None:
     report = download_report(at)["full_analysis_report"]
     assert report["metadata"]["months"] == 60
     assert all(h["status"] == "ok" for h in report["model_health_report"].values())
+
+
+def test_only_the_open_tab_is_drawn_and_a_choice_on_a_tab_is_kept_while_away() -> None:
+    """A tab switch reruns the page, so only the open tab's charts are built and sent; what
+    the user chose on a tab is still chosen when they come back to it."""
+    at = fresh_app()
+    drawn = [(spec["layout"].get("meta") or {}).get("metric") for spec in chart_specs(at)]
+    assert sorted(drawn) == sorted(GROUPS["Core"])
+    show_tab(at, "Model details").selectbox(key="detail-metric").set_value("dso").run()
+    assert any(m.value.startswith("**DSO**") for m in at.markdown)
+    show_tab(at, "Ratios")
+    assert [t.label for t in at.tabs] == list(TABS) and not at.main.selectbox
+    assert show_tab(at, "Model details").selectbox(key="detail-metric").value == "dso"
 
 
 def test_upload_seed_sample_gives_fourteen_forecasts_and_a_json_report() -> None:
@@ -303,7 +280,7 @@ class Compared:
 def compared() -> Compared:
     """The seed sample uploaded, then 'Compare sequential vs parallel' clicked (runs 28 jobs)."""
     sample = SEED_SAMPLE
-    at = upload(fresh_app(), sample)
+    at = show_tab(upload(fresh_app(), sample), "Timing")
     assert not [t for t in chart_titles(at) if t.startswith("Parallel run")]
     at.button(key="compare").click().run()
     return Compared(at, download_report(at))
@@ -435,7 +412,7 @@ def test_forecast_bands_are_shaded_areas_without_markers() -> None:
 
 
 def test_model_details_show_measured_accuracy_coverage_and_how_sure() -> None:
-    at = upload(fresh_app(), SEED_SAMPLE)
+    at = show_tab(upload(fresh_app(), SEED_SAMPLE), "Model details")
     assert_clean(at)
     sure = [i.value for i in at.info if "8 chances in 10" in i.value]
     assert sure and sure[0].split(":")[0] in {"Fairly sure", "Moderately sure", "Not very sure"}
@@ -548,7 +525,10 @@ def test_metrics_the_data_lacks_are_one_line_each_with_the_column_that_brings_th
     drawn = set(forecast_charts(at))
     assert drawn == {"revenue", "expenses", "profit", "profit_margin", "expense_ratio",
                      "growth_rate"}, drawn
-    lines = " ".join(m.value for m in at.markdown if "Not in this data" in m.value)
+    lines = ""
+    for tab in FORECAST_TABS:
+        show_tab(at, tab)
+        lines += " ".join(m.value for m in at.markdown if "Not in this data" in m.value)
     for label, column in (("DSO", "Accounts receivable"), ("DPO", "Accounts payable"),
                           ("Operating cash flow", "Operating cash flow"),
                           ("Working capital", "Current assets"),
@@ -556,7 +536,7 @@ def test_metrics_the_data_lacks_are_one_line_each_with_the_column_that_brings_th
         assert f"**{label}** — needs a column for {column}" in lines, (label, lines)
     assert lines.count("- **") == len(METRICS) - len(drawn)
     # The mapping opens where the user is, in a dialog with the mapping table.
-    at.button(key="open-mapping-Working capital").click().run()
+    show_tab(at, "Working capital").button(key="open-mapping-Working capital").click().run()
     assert_clean(at)
     assert [e for e in at.data_editor if e.key.startswith("mapping-dialog-")]
 

@@ -35,6 +35,7 @@ def _restore_main() -> Iterator[None]:
 def upload(case: Case) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=240)
     at.run()
+    at.session_state["tab"] = "Downloads"  # where a report is offered
     at.sidebar.selectbox(key="executor").set_value("sequential")
     at.sidebar.slider(key="horizon").set_value(case.horizon)
     at.sidebar.file_uploader[0].set_value((case.name, case.data, "text/csv"))

@@ -3,7 +3,6 @@ Dask from the sidebar, under Streamlit's AppTest with the real engine, pool and 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -13,9 +12,8 @@ from typing import Any
 
 import pytest
 import streamlit as st
-import streamlit.testing.v1.app_test as app_test_module
 from entity_exports import Unit, entity_export
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from page import chart_specs, download_report, recorded_downloads, show_tab
 from streamlit.testing.v1 import AppTest
 
 from forecasting.settings import DASK_SCHEDULER_ENV
@@ -24,26 +22,17 @@ pytestmark = pytest.mark.slow
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 _REAL_MAIN = sys.modules["__main__"]
-_stores: list[MemoryMediaFileStorage] = []
 
 # Revenue only (few jobs); one region's name is markup, as an upload may hold.
 UNITS = [Unit(("Nord",), 150_000, growth=0.5), Unit(("<i>Est</i>",), 40_000),
          Unit(("Sud",), 15_000, growth=-0.4), Unit(("Neuf",), 9_000, first=22)]
 
 
-class _RecordingStorage(MemoryMediaFileStorage):
-    def __init__(self, media_endpoint: str) -> None:
-        super().__init__(media_endpoint)
-        _stores.append(self)
-        del _stores[:-8]
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _page_state() -> Iterator[None]:
     """Downloads recorded; afterwards the real __main__ back and the server's pool and Dask
     cluster released (their on_release shuts them down)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(app_test_module, "MemoryMediaFileStorage", _RecordingStorage)
+    with recorded_downloads():
         yield
     sys.modules["__main__"] = _REAL_MAIN
     st.cache_resource.clear()
@@ -56,19 +45,13 @@ def _restore_main() -> Iterator[None]:
 
 
 def downloaded_report(at: AppTest) -> dict[str, Any]:
-    name = at.download_button(key="download-json").proto.url.rsplit("/", 1)[-1]
-    for store in reversed(_stores):
-        try:
-            return json.loads(store.get_file(name).content)["full_analysis_report"]
-        except Exception:  # not in this run's store
-            continue
-    raise AssertionError("the JSON download is in no recorded media store")
+    report: dict[str, Any] = download_report(at)["full_analysis_report"]
+    return report
 
 
 def charts(at: AppTest) -> dict[str, dict[str, Any]]:
     out = {}
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
+    for spec in chart_specs(at):
         title = spec["layout"].get("title", {})
         out[title.get("text", "") if isinstance(title, dict) else str(title)] = spec
     return out
@@ -97,7 +80,7 @@ def regions_page() -> AppTest:
 
 
 def test_entity_tab_is_off_until_asked(regions_page: AppTest) -> None:
-    at = regions_page
+    at = show_tab(regions_page, "By entity")
     assert at.selectbox(key="entity-by").value == ""
     assert table_with(at, "Expected change") is None
     assert any("off until you choose an entity column" in c.value for c in at.caption)
@@ -105,7 +88,8 @@ def test_entity_tab_is_off_until_asked(regions_page: AppTest) -> None:
 
 
 def test_entity_tab_ranks_draws_and_downloads_every_region(regions_page: AppTest) -> None:
-    at = clean(regions_page.selectbox(key="entity-by").set_value("region").run())
+    at = show_tab(regions_page, "By entity")
+    at = clean(at.selectbox(key="entity-by").set_value("region").run())
     ranking = table_with(at, "Expected change")
     assert list(ranking["Entity"]) == ["Nord", "<i>Est</i>", "Sud"], "by expected change"
     changes = [float(v.rstrip("%")) for v in ranking["Expected change"]]
@@ -124,7 +108,9 @@ def test_entity_tab_ranks_draws_and_downloads_every_region(regions_page: AppTest
     names = {trace["name"] for trace in grid["data"]}
     assert {"Actual", "Forecast", "80% band", "95% band"} <= names
 
+    # Downloaded from its own tab: the choice made here carries over, and is still made here.
     body = downloaded_report(at)
+    assert at.selectbox(key="entity-by").value == "region"
     assert body["metadata"]["entity_forecasts_by"] == ["region"]
     assert set(body["entity_forecasts"]) == {u.label for u in UNITS}
     assert body["entity_forecasts"]["Neuf"]["status"] == "skipped"
@@ -133,7 +119,7 @@ def test_entity_tab_ranks_draws_and_downloads_every_region(regions_page: AppTest
 
 def test_timing_tab_projects_to_64_workers_beside_the_claimed_table(
         regions_page: AppTest) -> None:
-    at = regions_page
+    at = show_tab(regions_page, "Timing")
     figure = charts(at)["Projected speedup by number of workers"]
     traces = {trace["name"]: trace for trace in figure["data"]}
     assert traces["projected (this run's tasks)"]["x"][-1] == 64
@@ -172,9 +158,9 @@ def test_a_local_dask_cluster_from_the_sidebar_runs_and_compares_the_report(
     """Without the server's FORECAST_DASK_SCHEDULER, Dask is the local cluster only: no field
     to type an address into, so no visitor can make the server connect elsewhere."""
     monkeypatch.delenv(DASK_SCHEDULER_ENV, raising=False)
-    at = regions_page
+    at = show_tab(regions_page, "By entity")
     at.selectbox(key="entity-by").set_value("").run()
-    at.sidebar.selectbox(key="executor").set_value("dask").run()
+    show_tab(at, "Timing").sidebar.selectbox(key="executor").set_value("dask").run()
     clean(at)
     assert not at.text_input, [t.label for t in at.text_input]
     assert "dask-where" not in {r.key for r in at.sidebar.radio}, "a choice of one cluster"

@@ -277,7 +277,7 @@ def worker_start() -> None:
 
 def prepare_template() -> None:
     """The forkserver's set-up, done once (``worker_template``): what every worker would
-    otherwise do for itself, about 1.4 s of CPU each: one BLAS thread, the model libraries
+    otherwise do for itself, about 1.7 s of CPU each: one BLAS thread, the model libraries
     imported, one warm-up fit. If the warm-up fails here, each worker tries it and reports."""
     worker_init()
     try:
@@ -292,7 +292,7 @@ def make_worker_pool(workers: int, *, warm: bool = True, wait_ready: bool = True
     """The engine's process pool: one BLAS thread per worker, the model libraries imported and
     (``warm``) one fit done before the first task. With forkserver (Linux) the workers are forked
     from a template that did all that once (``worker_template``), so a new worker, or one
-    replacing a worker that died, is ready in about 0.1 s of CPU instead of 1.4 s."""
+    replacing a worker that died, is ready in about 0.1 s of CPU instead of 1.7 s."""
     return WorkerPool(
         workers,
         initializer=worker_start if warm else worker_init,

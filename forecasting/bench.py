@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .dask_cluster import DaskExecutor
 from .machine import (
     CpuSnapshot,
+    RunPair,
     cpus_available,
     load_average,
     machine_busy_seconds,
@@ -215,8 +216,8 @@ def _cpu_figures(
     used = min(workers, tasks)
     others = None if seq.other_cpus is None or par.other_cpus is None else max(
         seq.other_cpus, par.other_cpus)
-    verdict = speed_verdict(used, seq.seconds, par.seconds, seq.cpus, par.cpus, available,
-                            others)
+    verdict = speed_verdict(
+        RunPair(used, seq.seconds, par.seconds, seq.cpus, par.cpus, available, others))
     return {
         "cpus_available": available,
         "sequential_cpu_s": _round(seq.cpu_seconds),

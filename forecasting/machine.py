@@ -22,6 +22,7 @@ __all__ = [
     "BUSY_SHARE",
     "OTHERS_BUSY",
     "CpuSnapshot",
+    "RunPair",
     "SpeedVerdict",
     "cpus_available",
     "load_average",
@@ -117,30 +118,44 @@ class SpeedVerdict:
     headline: str
 
 
-def _times(seq_s: float, par_s: float) -> str:
-    return f"{par_s:.1f} s in parallel against {seq_s:.1f} s one after another"
-
-
-def speed_verdict(
-    workers: int,
-    seq_s: float,
-    par_s: float,
-    seq_cpus: float | None,
-    par_cpus: float | None,
-    available: int,
-    other_cpus: float | None = None,
-) -> SpeedVerdict:
-    """One sentence with the two times that says what the speedup measures.
+@dataclass(frozen=True)
+class RunPair:
+    """A comparison's two runs as measured: ``workers`` in parallel against one after another.
 
     ``seq_cpus`` and ``par_cpus`` are the CPUs each side's workers got on average (CPU seconds
-    over wall seconds; None where unknown); ``other_cpus`` the CPUs every other process used
-    meanwhile (None where unknown: a shortfall then counts as a busy machine)."""
-    verdict = _verdict(workers, seq_s, par_s, seq_cpus, par_cpus, available, other_cpus)
-    short = par_cpus is not None and seq_cpus is not None and (
-        par_cpus < BUSY_SHARE * workers or seq_cpus < BUSY_SHARE)
-    if short and verdict.kind != "busy" and verdict.kind != "few_cpus":
+    over wall seconds; None where unknown); ``available`` the CPUs this process may use;
+    ``other_cpus`` the CPUs every other process used meanwhile (None where unknown: a
+    shortfall then counts as a busy machine)."""
+
+    workers: int
+    seq_s: float
+    par_s: float
+    seq_cpus: float | None
+    par_cpus: float | None
+    available: int
+    other_cpus: float | None = None
+
+    @property
+    def speedup(self) -> float:
+        return self.seq_s / self.par_s if self.par_s else 0.0
+
+    @property
+    def times(self) -> str:
+        return f"{self.par_s:.1f} s in parallel against {self.seq_s:.1f} s one after another"
+
+    @property
+    def short(self) -> bool:
+        """A side's workers got less than ``BUSY_SHARE`` of the CPUs they could use."""
+        return self.par_cpus is not None and self.seq_cpus is not None and (
+            self.par_cpus < BUSY_SHARE * self.workers or self.seq_cpus < BUSY_SHARE)
+
+
+def speed_verdict(run: RunPair) -> SpeedVerdict:
+    """One sentence with the two times that says what the speedup measures."""
+    verdict = _verdict(run)
+    if run.short and verdict.kind != "busy" and verdict.kind != "few_cpus":
         # Nothing else held the CPUs: the workers waited for work, the engine's own cost.
-        busy = (par_cpus or 0.0) / workers
+        busy = (run.par_cpus or 0.0) / run.workers
         return SpeedVerdict(
             verdict.kind,
             f"{verdict.headline} No other process held the CPUs; the workers were at work "
@@ -150,40 +165,31 @@ def speed_verdict(
     return verdict
 
 
-def _verdict(
-    workers: int,
-    seq_s: float,
-    par_s: float,
-    seq_cpus: float | None,
-    par_cpus: float | None,
-    available: int,
-    other_cpus: float | None,
-) -> SpeedVerdict:
-    speedup = seq_s / par_s if par_s else 0.0
-    times = _times(seq_s, par_s)
-    if available < workers:
+def _verdict(run: RunPair) -> SpeedVerdict:
+    workers, speedup, times = run.workers, run.speedup, run.times
+    if run.available < workers:
         return SpeedVerdict(
             "few_cpus",
-            f"Only {count(available, 'CPU')} {'is' if available == 1 else 'are'} available to "
-            f"this process, so {workers} workers cannot all run at once: {speedup:.1f}x "
-            f"({times}).",
+            f"Only {count(run.available, 'CPU')} {'is' if run.available == 1 else 'are'} "
+            f"available to this process, so {workers} workers cannot all run at once: "
+            f"{speedup:.1f}x ({times}).",
         )
-    if par_cpus is not None and seq_cpus is not None:
-        short = par_cpus < BUSY_SHARE * workers or seq_cpus < BUSY_SHARE
-        if short and (other_cpus is None or other_cpus >= OTHERS_BUSY):
-            others = "" if other_cpus is None else (
-                f"; other processes used {other_cpus:.1f} CPUs meanwhile")
+    if run.par_cpus is not None and run.seq_cpus is not None:
+        if run.short and (run.other_cpus is None or run.other_cpus >= OTHERS_BUSY):
+            others = "" if run.other_cpus is None else (
+                f"; other processes used {run.other_cpus:.1f} CPUs meanwhile")
             return SpeedVerdict(
                 "busy",
-                f"The machine was busy: the workers got {par_cpus:.1f} of {workers} CPUs (one "
-                f"after another: {seq_cpus:.1f} of 1{others}), so the speedup of {speedup:.1f}x "
-                f"({times}) is not a measure of the engine.",
+                f"The machine was busy: the workers got {run.par_cpus:.1f} of {workers} CPUs "
+                f"(one after another: {run.seq_cpus:.1f} of 1{others}), so the speedup of "
+                f"{speedup:.1f}x ({times}) is not a measure of the engine.",
             )
-        work = (par_cpus * par_s) / (seq_cpus * seq_s) if seq_s and seq_cpus else 1.0
+        work = (run.par_cpus * run.par_s) / (run.seq_cpus * run.seq_s) \
+            if run.seq_s and run.seq_cpus else 1.0
         if work > SLOWER_WORK and speedup < workers:
             return SpeedVerdict(
                 "slower_work",
-                f"The workers got {par_cpus:.1f} of {workers} CPUs but the jobs needed "
+                f"The workers got {run.par_cpus:.1f} of {workers} CPUs but the jobs needed "
                 f"{work:.1f}x the CPU time they need one after another (CPUs that share a core, "
                 f"or memory contention): {speedup:.1f}x ({times}).",
             )

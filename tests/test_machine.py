@@ -11,6 +11,7 @@ import pytest
 
 from forecasting.machine import (
     CpuSnapshot,
+    RunPair,
     machine_busy_seconds,
     process_cpu_seconds,
     speed_verdict,
@@ -62,7 +63,8 @@ def test_cpus_available_counts_the_cpus_this_process_may_use_not_the_machines() 
 
 
 def test_workers_that_got_their_cpus_give_a_plain_speedup() -> None:
-    verdict = speed_verdict(2, seq_s=19.3, par_s=10.1, seq_cpus=0.98, par_cpus=1.93, available=2)
+    verdict = speed_verdict(RunPair(
+        2, seq_s=19.3, par_s=10.1, seq_cpus=0.98, par_cpus=1.93, available=2))
     assert verdict.kind == "clean"
     assert verdict.headline == ("2 workers finished 1.9x faster: 10.1 s in parallel against "
                                 "19.3 s one after another.")
@@ -70,7 +72,8 @@ def test_workers_that_got_their_cpus_give_a_plain_speedup() -> None:
 
 def test_a_busy_machine_is_named_and_the_speedup_disowned() -> None:
     """The run the issue saw: 0.98x with the workers holding about one CPU between them."""
-    verdict = speed_verdict(2, seq_s=10.21, par_s=10.46, seq_cpus=0.55, par_cpus=1.1, available=2)
+    verdict = speed_verdict(RunPair(
+        2, seq_s=10.21, par_s=10.46, seq_cpus=0.55, par_cpus=1.1, available=2))
     assert verdict.kind == "busy"
     assert verdict.headline.startswith("The machine was busy: the workers got 1.1 of 2 CPUs")
     assert "is not a measure of the engine" in verdict.headline
@@ -80,15 +83,17 @@ def test_a_busy_machine_is_named_and_the_speedup_disowned() -> None:
 def test_workers_waiting_for_work_on_a_quiet_machine_are_not_called_a_busy_machine() -> None:
     """Small tasks: the workers got 1.6 of 2 CPUs, but nothing else ran; they were waiting for
     their next task, and the headline says that instead of blaming the machine."""
-    verdict = speed_verdict(2, seq_s=1.04, par_s=0.6, seq_cpus=0.91, par_cpus=1.56, available=2,
-                            other_cpus=0.03)
+    verdict = speed_verdict(RunPair(
+        2, seq_s=1.04, par_s=0.6, seq_cpus=0.91, par_cpus=1.56, available=2,
+        other_cpus=0.03))
     assert verdict.kind == "clean"
     assert verdict.headline.startswith("2 workers finished 1.7x faster")
     assert "No other process held the CPUs; the workers were at work 78% of the time" in \
         verdict.headline
     # The same shortfall while other processes took a CPU is a busy machine.
-    busy = speed_verdict(2, seq_s=1.04, par_s=0.6, seq_cpus=0.91, par_cpus=1.56, available=2,
-                         other_cpus=1.2)
+    busy = speed_verdict(RunPair(
+        2, seq_s=1.04, par_s=0.6, seq_cpus=0.91, par_cpus=1.56, available=2,
+        other_cpus=1.2))
     assert busy.kind == "busy"
     assert "other processes used 1.2 CPUs meanwhile" in busy.headline
 
@@ -109,25 +114,29 @@ def test_the_machines_busy_time_counts_another_process_spinning() -> None:
 
 
 def test_a_slowed_sequential_side_is_busy_even_when_the_speedup_looks_good() -> None:
-    verdict = speed_verdict(2, seq_s=30.0, par_s=10.0, seq_cpus=0.6, par_cpus=1.9, available=2)
+    verdict = speed_verdict(RunPair(
+        2, seq_s=30.0, par_s=10.0, seq_cpus=0.6, par_cpus=1.9, available=2))
     assert verdict.kind == "busy"
     assert "one after another: 0.6 of 1" in verdict.headline
 
 
 def test_a_speedup_above_the_worker_count_is_called_an_artefact() -> None:
-    verdict = speed_verdict(2, seq_s=23.0, par_s=10.0, seq_cpus=None, par_cpus=None, available=2)
+    verdict = speed_verdict(RunPair(
+        2, seq_s=23.0, par_s=10.0, seq_cpus=None, par_cpus=None, available=2))
     assert verdict.kind == "above_workers"
     assert "2.3x faster" in verdict.headline and "read it as at most 2x" in verdict.headline
 
 
 def test_jobs_that_need_more_cpu_in_parallel_are_said_to() -> None:
     """Both CPUs held, yet 1.2x: the jobs did their work more slowly side by side."""
-    verdict = speed_verdict(2, seq_s=20.0, par_s=16.0, seq_cpus=0.98, par_cpus=1.95, available=2)
+    verdict = speed_verdict(RunPair(
+        2, seq_s=20.0, par_s=16.0, seq_cpus=0.98, par_cpus=1.95, available=2))
     assert verdict.kind == "slower_work"
     assert "1.6x the CPU time" in verdict.headline
 
 
 def test_fewer_cpus_than_workers_is_said_first() -> None:
-    verdict = speed_verdict(2, seq_s=20.0, par_s=19.0, seq_cpus=0.99, par_cpus=0.99, available=1)
+    verdict = speed_verdict(RunPair(
+        2, seq_s=20.0, par_s=19.0, seq_cpus=0.99, par_cpus=0.99, available=1))
     assert verdict.kind == "few_cpus"
     assert verdict.headline.startswith("Only 1 CPU is available to this process")

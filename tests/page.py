@@ -44,23 +44,30 @@ def show_tab(at: AppTest, name: str) -> AppTest:
     return at.run()
 
 
+def open_tab_name(at: AppTest) -> str:
+    return str(at.session_state["tab"]) if "tab" in at.session_state else FORECAST_TABS[0]
+
+
 @contextmanager
-def on_tab(at: AppTest, name: str) -> Iterator[AppTest]:
-    """The page with tab ``name`` open; afterwards the tab that was open before."""
-    before = at.session_state["tab"] if "tab" in at.session_state else FORECAST_TABS[0]
-    if before != name:
-        show_tab(at, name)
+def back_to_the_open_tab(at: AppTest) -> Iterator[AppTest]:
+    """Afterwards, the tab that was open before (one rerun if another tab was opened)."""
+    before = open_tab_name(at)
     try:
         yield at
     finally:
-        if before != name:
+        if open_tab_name(at) != before:
             show_tab(at, before)
+
+
+def on_tab(at: AppTest, name: str) -> AppTest:
+    """The page with tab ``name`` open (a rerun only if another tab is open)."""
+    return at if open_tab_name(at) == name else show_tab(at, name)
 
 
 def download_file(at: AppTest, key: str) -> tuple[str, bytes]:
     """The file name and bytes the download button with ``key`` serves."""
-    with on_tab(at, "Downloads"):
-        url = at.download_button(key=key).proto.url
+    with back_to_the_open_tab(at):
+        url = on_tab(at, "Downloads").download_button(key=key).proto.url
     name = url.rsplit("/", 1)[-1]
     for store in reversed(_stores):
         try:
@@ -84,9 +91,9 @@ def forecast_charts(at: AppTest) -> dict[str, dict[str, Any]]:
     """The forecast tabs' charts by metric (each carries its metric in the layout's meta),
     each tab opened in turn."""
     out: dict[str, dict[str, Any]] = {}
-    for tab in FORECAST_TABS:
-        with on_tab(at, tab):
-            for spec in chart_specs(at):
+    with back_to_the_open_tab(at):
+        for tab in FORECAST_TABS:
+            for spec in chart_specs(on_tab(at, tab)):
                 metric = (spec["layout"].get("meta") or {}).get("metric")
                 if metric in METRICS:
                     assert metric not in out, f"two charts claim {metric}"

@@ -26,9 +26,11 @@ class ModelError(ForecastingError):
 
 
 def first_line(exc: BaseException, with_type: bool = False, limit: int = 300) -> str:
-    """An exception as one short line for a report: its message's first line (and its type)."""
+    """An exception as one short line for a report: its message's first line, and (``with_type``)
+    its type, unless it is one of the engine's own refusals: those are written for a person."""
     text = str(exc).strip()
     message = text.splitlines()[0] if text else ""
     if not message:
         return type(exc).__name__
-    return (f"{type(exc).__name__}: {message}" if with_type else message)[:limit]
+    typed = with_type and not isinstance(exc, ForecastingError)
+    return (f"{type(exc).__name__}: {message}" if typed else message)[:limit]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
@@ -9,6 +10,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from .errors import ForecastingError
 from .models import Forecast, z_value
 from .scores import score_folds
 from .selection import FoldForecast, Selection, scored_candidate
@@ -46,8 +48,12 @@ def _growth_samples(lasts: np.ndarray, means: np.ndarray, sigmas: np.ndarray) ->
     paths = np.maximum(means[:, None, :] + errors, 0.0)
     first = np.broadcast_to(lasts[:, None, None], (len(lasts), _PATHS, 1))
     previous = np.concatenate([first, paths[:, :, :-1]], axis=2)
+    # Against the previous month's size, as the history's growth is (kpis): a month of net
+    # refunds (negative revenue) can only be the last actual one, since the paths are not.
     with np.errstate(divide="ignore", invalid="ignore"):
-        growth: np.ndarray = np.where(previous > 0, (paths - previous) / previous * 100, np.nan)
+        growth: np.ndarray = np.where(
+            previous != 0, (paths - previous) / np.abs(previous) * 100, np.nan
+        )
     return growth
 
 
@@ -73,7 +79,9 @@ def growth_bands(requests: Sequence[Band]) -> list[tuple[np.ndarray, np.ndarray]
         for level in np.unique(levels):
             rows = np.flatnonzero(levels == level)
             tail = (100 - float(level)) / 200
-            low, high = quantile(growth[rows], [tail, 1 - tail], axis=1)
+            with warnings.catch_warnings():  # a month every path starts at zero: NaN, said later
+                warnings.simplefilter("ignore", RuntimeWarning)
+                low, high = quantile(growth[rows], [tail, 1 - tail], axis=1)
             for k, row in enumerate(rows):
                 out[indices[row]] = (np.maximum(low[k], -100.0), high[k])
     return out
@@ -91,6 +99,11 @@ def derive_growth(revenue: Selection, revenue_series: pd.Series) -> Selection:
     """Turn a revenue selection into a growth_rate one; every candidate re-scored on growth."""
     values = revenue_series.to_numpy(dtype="float64")
     last = float(values[-1])
+    if last == 0:
+        raise ForecastingError(
+            f"growth cannot be forecast from a month of zero revenue (the last month, "
+            f"{revenue_series.index[-1]:%Y-%m}): a percentage of zero is not a number"
+        )
     folds = _growth_folds(values, revenue.folds)
     growth = _pct(values[1:], values[:-1])
     scores = [
@@ -104,6 +117,14 @@ def derive_growth(revenue: Selection, revenue_series: pd.Series) -> Selection:
     bands = growth_bands(
         [(last, revenue.forecast.mean, *revenue.forecast.bands[lv], lv) for lv in levels]
     )
+    unknown = [int(i) for lo, hi in bands
+               for i in np.flatnonzero(~np.isfinite(lo) | ~np.isfinite(hi))]
+    if unknown:  # every path is at zero the month before: revenue's band is all at zero there
+        zero = revenue.dates[min(unknown) - 1] if min(unknown) else revenue_series.index[-1]
+        raise ForecastingError(
+            f"growth cannot be forecast past {zero:%Y-%m}: the revenue forecast for that month "
+            "is zero, and a percentage of zero is not a number"
+        )
     shipped = next(s for s in scores if s.family == revenue.best)
     notes = [
         *revenue.notes,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import ModelError
+from forecasting import ForecastJob, ModelError, run_jobs
 from forecasting.combine import SHIPPED
 from forecasting.growth import growth_band
 from forecasting.selection import plan_backtest, select_and_forecast
@@ -175,6 +177,35 @@ def test_growth_band_never_falls_below_minus_100_percent() -> None:
     mean = np.array([105.0, 110.0, 115.0])
     low, high = growth_band(100.0, mean, mean - 2, mean + 2, 95)
     assert low[0] == pytest.approx(3.0, abs=0.2) and high[0] == pytest.approx(7.0, abs=0.2)
+
+
+def test_growth_after_a_negative_month_is_measured_against_its_size_without_warnings() -> None:
+    """A month of net refunds (negative revenue) last: growth into the first forecast month is
+    measured against its size, as the history's growth is (kpis), band included; no numpy
+    warning reaches the worker's stderr."""
+    values = [1000.0 + 10 * i + 50 * (i % 12 == 5) for i in range(25)] + [-125.0]
+    series = pd.Series(values, index=months(26))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (result,) = run_jobs([ForecastJob("growth_rate", series, 3, 95, derive="growth_rate")])
+    assert result.status == "ok", result.reason
+    fc = result.selection.forecast
+    revenue = next(run_jobs([ForecastJob("revenue", series, 3, 95)])).selection.forecast.mean
+    assert fc.mean[0] == pytest.approx((revenue[0] + 125.0) / 125.0 * 100)
+    for level in (80, 95):
+        low, high = fc.bands[level]
+        assert np.isfinite(low).all() and np.isfinite(high).all()
+        assert low[0] <= fc.mean[0] <= high[0]
+
+
+def test_growth_from_a_last_month_of_zero_revenue_says_so() -> None:
+    series = pd.Series([100.0 + 3 * i for i in range(25)] + [0.0], index=months(26))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (result,) = run_jobs([ForecastJob("growth_rate", series, 3, 95, derive="growth_rate")])
+    assert result.status == "failed"
+    assert result.reason.startswith("growth cannot be forecast from a month of zero revenue"), \
+        result.reason
 
 
 def test_growth_candidates_are_rescored_on_growth_not_revenue(sample_analysis) -> None:

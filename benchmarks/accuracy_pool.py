@@ -220,7 +220,18 @@ def run(fits: list[dict[str, Any]]) -> dict[str, Any]:
                              for c in shipped["mase"]}
     ranked = sorted(rows, key=lambda r: r["mean_over_configs"])
     return {"cases": len(cases), "shipped": shipped, "chosen": chosen["setting"],
-            "pooling_wins": chosen["rule"] != "none", "grid": ranked}
+            "pooling_wins": chosen["rule"] != "none", "grid": ranked,
+            "best_on_backtest": _best_shares(cases)}
+
+
+def _best_shares(cases: list[CaseData]) -> dict[str, dict[str, float]]:
+    """Per history length, the share of cases in which each member has the lowest MASE over
+    the whole backtest (what a pool is built around)."""
+    wins: dict[str, list[str]] = defaultdict(list)
+    for data in cases:
+        wins[data.config.split("+")[0]].append(data.members[int(np.argmin(data.whole))])
+    return {length: {f: round(names.count(f) / len(names), 3) for f in sorted(set(names))}
+            for length, names in sorted(wins.items())}
 
 
 def main() -> None:
@@ -229,9 +240,10 @@ def main() -> None:
     args = parser.parse_args()
     with args.fits.open("rb") as handle:
         fits = pickle.load(handle)
-    from accuracy_tune import _half
+    from accuracy_data import half_of
 
-    assert all(_half(f) == "tune" for f in fits), "tune on the tuning half only"
+    assert all(half_of(f["case"].dataset, f["case"].name) == "tune" for f in fits), (
+        "tune on the tuning half only")
     print(json.dumps(run(fits), indent=2))
 
 

@@ -98,7 +98,7 @@ def check_length(monthly: pd.DataFrame, without_revenue: int = 0) -> None:
         span = f"{month_label(monthly.index[0])} to {month_label(monthly.index[-1])}"
         more = (
             f"; the file covers {months + without_revenue} months, but {without_revenue} of "
-            "them have no revenue"
+            f"them {'has' if without_revenue == 1 else 'have'} no revenue"
             if without_revenue
             else ""
         )

@@ -70,7 +70,7 @@ def test_six_month_export_exits_2_with_the_reason(seed_dir: Path, tmp_path: Path
 
     assert done.returncode == 2
     assert "Only 5 months of data were found" in done.stderr
-    assert "the file covers 6 months, but 1 of them have no revenue" in done.stderr
+    assert "the file covers 6 months, but 1 of them has no revenue" in done.stderr
     assert "at least 12 months" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert not output.exists()

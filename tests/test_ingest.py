@@ -103,7 +103,7 @@ def test_seed_messy_export_is_refused_for_having_6_months(seed_dir: Path) -> Non
     message = str(caught.value)
     assert "Only 5 months" in message
     assert "Jan 2024 to May 2024" in message
-    assert "the file covers 6 months, but 1 of them have no revenue" in message
+    assert "the file covers 6 months, but 1 of them has no revenue" in message
     assert "at least 12 months" in message
 
 

@@ -113,7 +113,8 @@ def _skip_reason(series: pd.Series, months: int) -> str | None:
     present = int(series.notna().sum())
     if present < _MOSTLY_MISSING * months:
         return (
-            f"only {present} of {months} months have a value, too few to forecast without "
+            f"only {present} of {months} months {'has' if present == 1 else 'have'} a value, "
+            "too few to forecast without "
             "inventing data."
         )
     last = series.last_valid_index()

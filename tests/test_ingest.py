@@ -441,6 +441,14 @@ def test_mostly_missing_column_is_skipped_with_a_reason() -> None:
                for line in result.summary.lines())
 
 
+def test_a_column_with_one_value_says_one_month_has_it() -> None:
+    rows = [[d, r, 50 if i == 3 else ""] for i, (d, r) in enumerate(monthly_rows())]
+    result = ingest_one(csv_bytes(["Date", "Revenue", "Marketing"], rows))
+
+    assert result.summary.skipped_columns["marketing"].startswith(
+        "only 1 of 14 months has a value")
+
+
 def test_mostly_missing_revenue_is_refused() -> None:
     rows = [[d, r if i < 5 else ""] for i, (d, r) in enumerate(monthly_rows())]
     with pytest.raises(DataValidationError,

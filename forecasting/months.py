@@ -114,8 +114,7 @@ def _skip_reason(series: pd.Series, months: int) -> str | None:
     if present < _MOSTLY_MISSING * months:
         return (
             f"only {present} of {months} months {'has' if present == 1 else 'have'} a value, "
-            "too few to forecast without "
-            "inventing data."
+            "too few to forecast without inventing data."
         )
     last = series.last_valid_index()
     if last is not None and last < series.index[-1]:

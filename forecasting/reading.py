@@ -179,6 +179,8 @@ def _parse(buffer: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list
     never closed, if any: the caller cuts the file there and parses again."""
     try:
         frame, bad = _parse_once(buffer, delimiter, skip)
+    except pd.errors.EmptyDataError:  # nothing before a quote opened on the first row
+        return pd.DataFrame(), [], None
     except pd.errors.ParserError as exc:
         found = _EOF_IN_QUOTE.search(str(exc))
         if found is None:
@@ -317,7 +319,10 @@ def _finish(
     check_fields: bool = True,
 ) -> RawTable:
     if frame.empty:
-        raise DataValidationError(f"{name} has no rows to read.")
+        why = "; ".join(f"{u.reason}: {describe_lines(u.lines)}" for u in unread)
+        raise DataValidationError(
+            f"{name} has no rows to read" + (f" ({why})." if why else ".")
+        )
     frame.columns = _headers(list(frame.iloc[0]))
     frame = _drop_empty_columns(frame.iloc[1:].reset_index(drop=True))
     if frame.shape[1] == 0:

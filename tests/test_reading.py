@@ -166,6 +166,20 @@ def test_an_unbalanced_quote_swallowing_many_rows_is_refused_with_the_lines() ->
     assert "quote opened and never closed" in message
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ('\t"', "no rows to read (from a quote opened and never closed to the end: line 1)"),
+    ('a;"\n1;2', "no rows to read"),
+    ('Date,Revenue\n"2024-01', "a header row but no data rows"),
+])
+def test_a_quote_opened_at_once_and_never_closed_is_refused_in_one_line(
+        text: str, says: str) -> None:
+    """Nothing is left to read once the open quote's rows are set aside: a plain refusal,
+    never pandas' own 'No columns to parse from file'."""
+    with pytest.raises(DataValidationError) as caught:
+        read_table(text.encode(), "upload.csv")
+    assert says in str(caught.value) and "\n" not in str(caught.value)
+
+
 def test_a_quote_swallowing_two_rows_is_read_and_the_rows_named() -> None:
     lines = export().splitlines()
     lines[5] = lines[5].replace("note 4", '"note 4')

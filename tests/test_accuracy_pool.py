@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from members import member
 from paths import REPO
 
-from forecasting.backtest import FitOutput, plan_backtest
+from forecasting.backtest import plan_backtest
 from forecasting.combine import SHIPPED, combine_outputs
-from forecasting.scores import mase_scale
 
 
 @pytest.fixture(scope="module")
@@ -30,21 +30,6 @@ def pool() -> Iterator[ModuleType]:
         sys.path.remove(str(REPO / "benchmarks"))
 
 
-def _outputs(family: str, y: np.ndarray, origins: tuple[int, ...], miss: np.ndarray,
-             final: float) -> tuple[list[FitOutput], FitOutput]:
-    """A member whose backtest misses by ``miss[s]`` MASE scales at forecast month s + 1, and
-    whose final forecast is a flat ``final``."""
-    folds = []
-    for origin in origins:
-        k = min(12, len(y) - origin)
-        mean = y[origin : origin + k] + miss[:k] * mase_scale(y[:origin])
-        folds.append(FitOutput(family, family, origin, "ok", mean,
-                               {80: (mean - 5, mean + 5), 95: (mean - 10, mean + 10)}, 0.0))
-    flat = np.full(12, final)
-    return folds, FitOutput(family, family, len(y), "ok", flat,
-                            {80: (flat - 5, flat + 5), 95: (flat - 10, flat + 10)}, 0.0)
-
-
 def _fit(misses: dict[str, np.ndarray], finals: dict[str, float], months: int = 48) -> dict:
     """A saved fit as ``accuracy.py --fits`` stores it, for made-up members."""
     rng = np.random.default_rng(months)
@@ -52,7 +37,7 @@ def _fit(misses: dict[str, np.ndarray], finals: dict[str, float], months: int = 
     plan = plan_backtest(months)
     folds, outs = {}, {}
     for family, miss in misses.items():
-        folds[family], outs[family] = _outputs(family, y[:months], plan.origins, miss,
+        folds[family], outs[family] = member(family, y[:months], plan.origins, miss,
                                                finals[family])
     index = pd.date_range("2018-03-01", periods=months, freq="MS")
     case = type("Case", (), {"dataset": "M1", "name": "X", "length": months, "horizon": 6,

@@ -10,11 +10,11 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+from members import member
 
 from forecasting import prepare, source_files_from_paths
-from forecasting.backtest import FitOutput, plain_reason, plan_backtest
+from forecasting.backtest import plain_reason, plan_backtest
 from forecasting.combine import SHIPPED, combine_outputs
-from forecasting.scores import mase_scale
 from forecasting.selection import select_and_forecast
 
 pytestmark = pytest.mark.usefixtures("single_blas_thread")
@@ -45,21 +45,6 @@ def test_calibrated_95_band_covers_95_percent_of_a_series_with_known_noise() -> 
     assert 0.70 <= np.mean(inside80) <= 0.90
 
 
-def _member(family: str, y: np.ndarray, origins: tuple[int, ...], miss: np.ndarray,
-            final: float) -> tuple[list[FitOutput], FitOutput]:
-    """A member whose backtest misses by ``miss[s]`` MASE scales at forecast month s + 1, and
-    whose final forecast is a flat ``final`` with a band of +-10."""
-    folds = []
-    for origin in origins:
-        k = min(12, len(y) - origin)
-        mean = y[origin : origin + k] + miss[:k] * mase_scale(y[:origin])
-        folds.append(FitOutput(family, family, origin, "ok", mean,
-                               {80: (mean - 5, mean + 5), 95: (mean - 10, mean + 10)}, 0.0))
-    flat = np.full(12, final)
-    return folds, FitOutput(family, family, len(y), "ok", flat,
-                            {80: (flat - 5, flat + 5), 95: (flat - 10, flat + 10)}, 0.0)
-
-
 @pytest.mark.parametrize(("months", "near_sep", "far_sep"), [(48, ",", ";"), (30, ";", ",")])
 def test_each_forecast_month_leans_on_the_model_that_was_right_that_far_ahead(
         months: int, near_sep: str, far_sep: str) -> None:
@@ -75,7 +60,7 @@ def test_each_forecast_month_leans_on_the_model_that_was_right_that_far_ahead(
     near, far = f"near{near_sep}", f"far{far_sep}"  # names the engine never gave: no special case
     folds, finals = {}, {}
     for name, miss, level in ((near, near_miss, 1500.0), (far, far_miss, 2500.0)):
-        folds[name], finals[name] = _member(name, y, plan.origins, miss, level)
+        folds[name], finals[name] = member(name, y, plan.origins, miss, level)
 
     combined, _, weights = combine_outputs(y, plan, folds, finals, [near, far], SHIPPED)
 

@@ -255,7 +255,7 @@ def _worker_state() -> tuple[int, float, int]:
 def test_a_worker_and_its_replacement_start_ready_from_a_warm_template() -> None:
     """Importing the model libraries and a warm-up fit cost a fresh worker about 1.5 s of CPU.
     Done once in the template the workers are forked from, a worker, and the replacement for
-    one that died, has used a small part of that when its first task arrives (0.1 s here),
+    one that died, has used a small part of that when its first task arrives (0.03 s here),
     and runs with one BLAS thread."""
     with make_worker_pool(1) as pool:
         first = pool.submit(_worker_state).result(timeout=120)

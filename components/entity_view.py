@@ -156,9 +156,11 @@ def _show(section: dict[str, EntityEntry]) -> None:
 
 
 def _choices(prepared: Prepared) -> list[str]:
+    """Off, each entity column and each pair of them; none when the data has no such column."""
     columns = prepared.data.summary.entity_columns
-    return [_OFF, *columns, *(",".join(pair) for pair in combinations(columns, 2))] if columns \
-        else []
+    if not columns:
+        return []
+    return [_OFF, *columns, *(",".join(pair) for pair in combinations(columns, 2))]
 
 
 def _section(

@@ -5,8 +5,8 @@ other metrics down."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -34,7 +34,7 @@ from forecasting import (
     run_jobs,
 )
 from forecasting.fits import plan_pieces
-from forecasting.runner import make_worker_pool, run_job, same_forecast, task_timeline
+from forecasting.runner import run_job, same_forecast, task_timeline
 from forecasting.selection import plan_backtest
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_blas_thread")]
@@ -244,30 +244,41 @@ def test_a_broken_standard_process_pool_fails_the_job_instead_of_hanging(jobs) -
     assert results[0].reason.startswith("worker died")
 
 
-def _worker_state() -> tuple[int, float, int]:
-    """Run in a worker: its pid, the CPU it has used since it started, its BLAS threads."""
-    from threadpoolctl import threadpool_info
+# Run in a fresh process: the forkserver is one per process, started by its first pool, so a
+# pool made earlier in this one without the template would have started it without.
+_FIRST_AND_REPLACEMENT = """
+import json, os, signal, time
+from threadpoolctl import threadpool_info
+from forecasting.runner import make_worker_pool
 
-    blas = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
-    return os.getpid(), time.process_time(), blas
+def state(pool):  # the worker's pid, the CPU it has used since it started, its BLAS threads
+    pid = pool.submit(os.getpid).result(timeout=120)
+    cpu = pool.submit(time.process_time).result(timeout=120)
+    info = pool.submit(threadpool_info).result(timeout=120)
+    return pid, cpu, max(i["num_threads"] for i in info if i["user_api"] == "blas")
+
+with make_worker_pool(1) as pool:
+    first = state(pool)
+    os.kill(first[0], signal.SIGKILL)
+    for _ in range(600):  # a task can still reach the dying worker: ask until the new one answers
+        try:
+            if pool.submit(os.getpid).result(timeout=120) != first[0]:
+                break
+        except Exception:  # the death, reported on the task that reached it
+            time.sleep(0.1)
+    print(json.dumps([first, state(pool)]))
+"""
 
 
 def test_a_worker_and_its_replacement_start_ready_from_a_warm_template() -> None:
-    """Importing the model libraries and a warm-up fit cost a fresh worker about 1.5 s of CPU.
+    """Importing the model libraries and a warm-up fit cost a fresh worker about 1.7 s of CPU.
     Done once in the template the workers are forked from, a worker, and the replacement for
     one that died, has used a small part of that when its first task arrives (0.03 s here),
     and runs with one BLAS thread."""
-    with make_worker_pool(1) as pool:
-        first = pool.submit(_worker_state).result(timeout=120)
-        os.kill(first[0], signal.SIGKILL)
-        deadline = time.monotonic() + 120
-        while True:  # a task can still reach the dying worker: ask until the new one answers
-            try:
-                second = pool.submit(_worker_state).result(timeout=120)
-            except Exception:  # the worker's death, reported on its task
-                second = first
-            if second[0] != first[0] or time.monotonic() > deadline:
-                break
+    done = subprocess.run([sys.executable, "-c", _FIRST_AND_REPLACEMENT], capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    first, second = json.loads(done.stdout.strip().splitlines()[-1])
     assert second[0] != first[0]
     for pid, cpu, blas in (first, second):
         assert cpu < 0.5, f"worker {pid} had used {cpu:.2f} s of CPU before its first task"

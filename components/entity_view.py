@@ -40,16 +40,19 @@ def _by_label(choice: str) -> str:
 
 
 def _entity_run(
+    choice: str,
+    prepared: Prepared,
+    settings: RunSettings,
     key: str,
     mapping: tuple[tuple[str, str], ...],
-    settings: RunSettings,
-    by: tuple[str, ...],
-    prepared: Prepared,
 ) -> dict[str, EntityEntry]:
-    """The entities' jobs alone, on the chosen executor; kept per server like the company
-    report, by its key plus the entity columns."""
+    """The entity forecasts for ``choice`` (one entity column, or two joined by a comma), on the
+    chosen executor; kept per server like the company report, by its key plus the entity
+    columns, so a second call fits nothing."""
+    by = tuple(choice.split(","))
+    fitted = replace(settings, mode=MODES[0])
     return kept_or_computed(
-        "entities", (key, mapping, settings, by), lambda: _fit_entities(settings, by, prepared)
+        "entities", (key, mapping, fitted, by), lambda: _fit_entities(fitted, by, prepared)
     )
 
 
@@ -163,18 +166,6 @@ def _choices(prepared: Prepared) -> list[str]:
     return [_OFF, *columns, *(",".join(pair) for pair in combinations(columns, 2))]
 
 
-def _section(
-    choice: str,
-    prepared: Prepared,
-    settings: RunSettings,
-    key: str,
-    mapping: tuple[tuple[str, str], ...],
-) -> dict[str, EntityEntry]:
-    """The entity forecasts for ``choice`` (kept per server: a second call fits nothing)."""
-    by = tuple(choice.split(","))
-    return _entity_run(key, mapping, replace(settings, mode=MODES[0]), by, prepared)
-
-
 def entity_ui(
     prepared: Prepared, settings: RunSettings, key: str, mapping: tuple[tuple[str, str], ...]
 ) -> None:
@@ -191,7 +182,7 @@ def entity_ui(
                    "choose an entity column.")
         return
     try:
-        section = _section(choice, prepared, settings, key, mapping)
+        section = _entity_run(choice, prepared, settings, key, mapping)
     except DataValidationError as error:
         st.warning(escape_markdown(str(error)))
         return
@@ -209,6 +200,6 @@ def chosen_entities(
     if choice == _OFF or choice not in _choices(prepared):
         return None
     try:
-        return choice.split(","), _section(choice, prepared, settings, key, mapping)
+        return choice.split(","), _entity_run(choice, prepared, settings, key, mapping)
     except DataValidationError:
         return None

@@ -136,3 +136,18 @@ def test_baseline_refuses_a_too_short_history(seasonal_48, model, months: int,
                                               message: str) -> None:
     with pytest.raises(ModelError, match=message):
         model.fit(seasonal_48.iloc[:months])
+
+
+def test_ets_damps_a_trend_instead_of_carrying_it_on_for_a_year() -> None:
+    # Three years of a company adding about 10 a month: ETS's year ahead still grows, but by
+    # less each month (a damped trend), where a straight trend adds the same 10 every month
+    # (110 from the first forecast month to the twelfth) and overshoots a business that slows.
+    rng = np.random.default_rng(0)
+    months = np.arange(36)
+    values = 1000 + 10 * months + rng.normal(0, 5, 36)
+    y = pd.Series(values, index=pd.date_range("2022-01-01", periods=36, freq="MS"))
+    model = build_candidates(seasonal=True, train_length=36)["ets"].fit(y)
+    mean = model.predict(12, LEVELS).mean
+    assert "damped" in model.name
+    assert mean[0] > values[-1]
+    assert 0 < mean[-1] - mean[0] < 100

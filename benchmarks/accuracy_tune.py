@@ -256,6 +256,16 @@ PREVIOUS = {"members": ["ets", "theta", "sarima", "prophet", "seasonal_naive"],
             "weight_power": 1.0, "statistic": "mean", "weight_by_step": False}
 
 
+def _row(settings: CombineSettings) -> dict[str, Any]:
+    """A setting as the grid's JSON gives it (and as ``PREVIOUS`` is written)."""
+    return {
+        "members": list(settings.members),
+        "weight_power": settings.weight_power,
+        "statistic": settings.statistic,
+        "weight_by_step": settings.weight_by_step,
+    }
+
+
 def _choose(grid: list[dict[str, Any]]) -> dict[str, Any]:
     """The rule above, on the scored grid."""
     previous = next(g for g in grid if all(g[k] == v for k, v in PREVIOUS.items()))
@@ -291,10 +301,7 @@ def main() -> None:
     for settings in [] if args.bands_only else _grid():
         mase = _mase_by_config(fits, settings)
         out["grid"].append({
-            "members": settings.members,
-            "weight_power": settings.weight_power,
-            "statistic": settings.statistic,
-            "weight_by_step": settings.weight_by_step,
+            **_row(settings),
             "mase": mase,
             "mean_over_configs": round(float(np.mean(list(mase.values()))), 4),
         })

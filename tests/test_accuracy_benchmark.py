@@ -77,3 +77,29 @@ def test_heldout_run_scores_the_shipped_method_alone_on_m3(tmp_path: Path) -> No
     (row,) = data["results"]
     assert set(row) >= ROW_FIELDS and row["series"] == 2
     assert data["goals"] == []
+
+
+def test_tuning_rule_chooses_from_the_scored_grid_against_the_previous_method() -> None:
+    # accuracy_tune.py's choice on real tuning-half fits: it finds the previous method among
+    # the scored settings and picks one no worse on average and at most 1% worse in any cell
+    # (a grid whose members did not match the previous method's stopped the script with
+    # StopIteration after its whole run).
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import accuracy_tune
+        from accuracy_data import cases, run_case
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    fits = [run_case(c) for c in cases(("M1", "Tourism"), "tune", 2, (36,), (3,))]
+    grid = []
+    for settings in [s for s in accuracy_tune._grid() if len(s.members) >= 5]:
+        mase = accuracy_tune._mase_by_config(fits, settings)
+        grid.append({
+            **accuracy_tune._row(settings), "mase": mase,
+            "mean_over_configs": float(sum(mase.values()) / len(mase)),
+        })
+    previous = next(g for g in grid if all(g[k] == v for k, v in accuracy_tune.PREVIOUS.items()))
+    chosen = accuracy_tune._choose(grid)
+    assert chosen["mean_over_configs"] <= previous["mean_over_configs"]
+    assert chosen["worst_cell_change"] <= 0.01
+    assert json.loads(json.dumps(chosen)) == chosen

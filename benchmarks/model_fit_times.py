@@ -52,7 +52,8 @@ def _variants(series: Any) -> dict[str, Callable[[], Any]]:
         def fit() -> Any:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return ETSModel(series.asfreq("MS"), error="add", trend="add", seasonal="add",
+                return ETSModel(series.asfreq("MS"), error="add", trend="add", damped_trend=True,
+                                seasonal="add",
                                 seasonal_periods=12, initialization_method=init).fit(disp=False)
         return fit
 

@@ -6,7 +6,7 @@ seasonal naive, each weighted by 1 / its backtest MASE at the forecast months it
 instead of a bet on a single winner (the best of every combination of two to six candidates
 under six weightings on the tuning half).
 Its bands are the members' weighted spread, scaled by what this series' backtest errors say
-about it (the root mean square of its errors over the spread, with the weight of half an error
+about it (the root mean square of its errors over the spread, with the weight of two errors
 towards 1) and by a scale per level, history length and forecast month measured on the tuning
 half of the benchmark's series (see docs/accuracy.md).
 """
@@ -51,13 +51,13 @@ class CombineSettings:
     weight_by_step: bool = True
     # Prior weight (in errors) of 1 against this series' own backtest factor: the value whose
     # band scales, measured on one dataset, held their coverage best on the other.
-    shrink: float = 0.5
+    shrink: float = 2.0
     # Band scale per level, history length (under 36, 36-59, 60+ months) and forecast month
     # (1-3, 4-6, 7-12): what the tuning half's test errors asked of the spread
     # (benchmarks/accuracy_tune.py).
     scale: tuple[tuple[int, tuple[tuple[float, float, float], ...]], ...] = (
-        (80, ((1.447, 1.287, 1.116), (1.257, 1.061, 0.970), (1.189, 1.001, 0.872))),
-        (95, ((1.713, 1.596, 1.384), (1.519, 1.271, 1.061), (1.408, 1.118, 0.969))),
+        (80, ((1.389, 1.231, 1.091), (1.204, 1.061, 0.931), (1.162, 0.956, 0.888))),
+        (95, ((1.603, 1.545, 1.323), (1.418, 1.215, 1.025), (1.308, 1.070, 0.927))),
     )
 
 

@@ -38,7 +38,7 @@ __all__ = [
 # any of them has been timed. Re-applying estimated parameters costs about a fifth.
 FIT_COST: Final[dict[str, float]] = {
     "prophet": 0.028,
-    "ets": 0.012,
+    "ets": 0.008,
     "sarima": 0.004,
     "theta": 0.001,
     "seasonal_naive": 0.0003,

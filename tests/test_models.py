@@ -139,9 +139,9 @@ def test_baseline_refuses_a_too_short_history(seasonal_48, model, months: int,
 
 
 def test_ets_damps_a_trend_instead_of_carrying_it_on_for_a_year() -> None:
-    # Three years of a company adding about 10 a month: ETS's year ahead still grows, but by
-    # less each month (a damped trend), where a straight trend adds the same 10 every month
-    # (110 from the first forecast month to the twelfth) and overshoots a business that slows.
+    # Three years of a company adding about 10 a month: ETS's year ahead still grows, but its
+    # damped trend adds less than a straight one, which adds the same 10 every month (110 from
+    # the first forecast month to the twelfth) and overshoots a business that slows down.
     rng = np.random.default_rng(0)
     months = np.arange(36)
     values = 1000 + 10 * months + rng.normal(0, 5, 36)

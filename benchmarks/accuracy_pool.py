@@ -48,13 +48,10 @@ import numpy as np
 from accuracy_score import engine_fits
 
 from forecasting.backtest import STEPS
-from forecasting.combine import SHIPPED, STEP_EDGES, ok_families
+from forecasting.combine import SHIPPED, ok_families, step_mase
 from forecasting.scores import mase_scale, score_paths
 
 __all__ = ["Pooling", "choose", "grid", "pooled_weights", "prepare", "score"]
-
-BLOCK_OF_STEP = np.searchsorted(STEP_EDGES, np.arange(STEPS), side="right")
-
 
 @dataclass(frozen=True)
 class Pooling:
@@ -106,22 +103,6 @@ class CaseData:
     scale: float
 
 
-def _block_mase(y: np.ndarray, origins: Sequence[int], means: Sequence[np.ndarray],
-                whole: float) -> np.ndarray:
-    """A member's backtest MASE per forecast month, as the engine weights it
-    (``combine._step_mase``): fold months pooled per block, each scaled by its fold's history."""
-    blocks = len(STEP_EDGES) + 1
-    total, count = np.zeros(blocks), np.zeros(blocks)
-    for origin, mean in zip(origins, means, strict=True):
-        k = len(mean)
-        scaled = np.abs(y[origin: origin + k] - mean) / mase_scale(y[:origin])
-        total += np.bincount(BLOCK_OF_STEP[:k], scaled, blocks)
-        count += np.bincount(BLOCK_OF_STEP[:k], minlength=blocks)
-    by_block = np.where(count > 0, total / np.maximum(count, 1), whole)
-    result: np.ndarray = by_block[BLOCK_OF_STEP]
-    return result
-
-
 def prepare(fits: list[dict[str, Any]]) -> list[CaseData]:
     out = []
     for fit in fits:
@@ -130,9 +111,9 @@ def prepare(fits: list[dict[str, Any]]) -> list[CaseData]:
         ok = ok_families(folds, finals)
         members = tuple(f for f in SHIPPED.members if f in ok)
         y = case.train.to_numpy(dtype="float64")
-        paths = {f: [o.mean for o in folds[f]] for f in members}
-        whole = np.array([score_paths(y, plan.origins, paths[f]) for f in members])
-        by_step = np.array([_block_mase(y, plan.origins, paths[f], w)
+        whole = np.array([score_paths(y, plan.origins, [o.mean for o in folds[f]])
+                          for f in members])
+        by_step = np.array([step_mase(y, plan, folds[f], w)
                             for f, w in zip(members, whole, strict=True)])
         out.append(CaseData(f"{case.length}+{case.horizon}", members, whole, by_step,
                             np.array([finals[f].mean for f in members]),

@@ -266,6 +266,17 @@ def _row(settings: CombineSettings) -> dict[str, Any]:
     }
 
 
+def _scored(fits: list[dict[str, Any]], settings: CombineSettings) -> dict[str, Any]:
+    """A setting's row of the grid: the setting, its mean MASE per length and horizon, and
+    their mean (what the rule compares)."""
+    mase = _mase_by_config(fits, settings)
+    return {
+        **_row(settings),
+        "mase": mase,
+        "mean_over_configs": round(float(np.mean(list(mase.values()))), 4),
+    }
+
+
 def _choose(grid: list[dict[str, Any]]) -> dict[str, Any]:
     """The rule above, on the scored grid."""
     previous = next(g for g in grid if all(g[k] == v for k, v in PREVIOUS.items()))
@@ -298,13 +309,7 @@ def main() -> None:
         print(json.dumps({"cases": len(fits), "pooling": accuracy_pool.run(fits)}, indent=2))
         return
     out: dict[str, Any] = {"cases": len(fits), "best_single_mase": _single_best(fits), "grid": []}
-    for settings in [] if args.bands_only else _grid():
-        mase = _mase_by_config(fits, settings)
-        out["grid"].append({
-            **_row(settings),
-            "mase": mase,
-            "mean_over_configs": round(float(np.mean(list(mase.values()))), 4),
-        })
+    out["grid"] = [_scored(fits, settings) for settings in ([] if args.bands_only else _grid())]
     out["grid"].sort(key=lambda g: g["mean_over_configs"])
     chosen = SHIPPED
     if out["grid"]:

@@ -34,6 +34,7 @@ __all__ = [
     "combine_outputs",
     "flat_scale",
     "ok_families",
+    "step_mase",
     "step_scale",
 ]
 
@@ -105,7 +106,7 @@ def _sigma(out: FitOutput) -> np.ndarray:
     return sigma_from_bands(Forecast(out.mean, out.bands))
 
 
-def _step_mase(
+def step_mase(
     y: np.ndarray, plan: BacktestPlan, outs: Sequence[FitOutput], whole: float
 ) -> np.ndarray:
     """A member's backtest MASE for each forecast month: the mean scaled absolute error of the
@@ -138,7 +139,7 @@ def _weights(
     best = min(mase.values())
     kept = [f for f in members if mase[f] <= settings.prune_ratio * best + 1e-12]
     by_step = {
-        f: _step_mase(y, plan, folds[f], mase[f])
+        f: step_mase(y, plan, folds[f], mase[f])
         if settings.weight_by_step
         else np.full(STEPS, mase[f])
         for f in kept

@@ -91,13 +91,7 @@ def test_tuning_rule_chooses_from_the_scored_grid_against_the_previous_method() 
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
     fits = [run_case(c) for c in cases(("M1", "Tourism"), "tune", 2, (36,), (3,))]
-    grid = []
-    for settings in [s for s in accuracy_tune._grid() if len(s.members) >= 5]:
-        mase = accuracy_tune._mase_by_config(fits, settings)
-        grid.append({
-            **accuracy_tune._row(settings), "mase": mase,
-            "mean_over_configs": float(sum(mase.values()) / len(mase)),
-        })
+    grid = [accuracy_tune._scored(fits, s) for s in accuracy_tune._grid() if len(s.members) >= 5]
     previous = next(g for g in grid if all(g[k] == v for k, v in accuracy_tune.PREVIOUS.items()))
     chosen = accuracy_tune._choose(grid)
     assert chosen["mean_over_configs"] <= previous["mean_over_configs"]

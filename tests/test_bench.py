@@ -164,8 +164,10 @@ def dask_scheduler() -> Iterator[str]:
     # Spawned workers re-import __main__; if a Streamlit page run earlier in this session left
     # itself there, they would re-run the page. plain_main hides it while they start.
     with plain_main():
+        # Its HTTP server on a free loopback port: None still takes Dask's usual 8787, and warns
+        # when another cluster on the machine holds it.
         cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                           host="127.0.0.1", dashboard_address=None)
+                                           host="127.0.0.1", dashboard_address="127.0.0.1:0")
     try:
         yield cluster.scheduler_address
     finally:

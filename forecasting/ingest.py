@@ -28,6 +28,7 @@ from .months import (
     trim_to_revenue,
 )
 from .settings import INPUT_LIMITS, InputLimits
+from .subtotals import drop_subtotal_rows, warn_repeated_months
 from .summary import IngestSummary
 from .textfile import clean_name, plain
 
@@ -75,7 +76,7 @@ def _drop_duplicates(rows: pd.DataFrame, summary: IngestSummary) -> pd.DataFrame
                 "amounts were added together. If one export restates the other, upload only the "
                 "newer one."
             )
-    return rows.drop(columns=["_row", "_file"])
+    return rows
 
 
 def _rows(files: Sequence[SourceFile], mapping: Mapping[str, str] | None,
@@ -97,7 +98,8 @@ def _rows(files: Sequence[SourceFile], mapping: Mapping[str, str] | None,
             "No row has a date that can be read (expected e.g. 2024-01-31, 31/01/2024 or Jan 2024)."
         )
     rows = rows.assign(month=rows["date"].dt.to_period("M").dt.to_timestamp())
-    return rows.sort_values("date", kind="stable")
+    warn_repeated_months(rows, summary)
+    return rows.drop(columns=["_row", "_file"]).sort_values("date", kind="stable")
 
 
 def _alert_transactions(jumpy: dict[str, str], summary: IngestSummary) -> None:
@@ -132,6 +134,7 @@ def ingest(
     files = [SourceFile(clean_name(f.name), f.data) for f in files]
     summary = IngestSummary([f.name for f in files], {}, {})
     rows = drop_partial_edge_months(_rows(files, mapping, summary, limits), summary)
+    rows = drop_subtotal_rows(rows, [c for c in ENTITIES if c in rows], summary)
     summary.rows_used = len(rows)
     # A label on a one-row-per-month export (the company's row tagged with a region) is not a
     # split of the company: only several rows in a month make entities.

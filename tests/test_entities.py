@@ -160,3 +160,39 @@ def test_seed_comprehensive_kpis_match_an_independent_reading(comprehensive) -> 
     assert result.entity_flows is not None
     assert set(result.entity_flows.columns) == {"month", "region", "department", "revenue",
                                                 "expenses", "profit"}
+
+
+def _regional_months(total_label: str | None, total_share: float = 1.0) -> bytes:
+    """Three regions a month for 14 months, and a row per month labelled ``total_label`` whose
+    amounts are ``total_share`` times the regions' sum."""
+    rows = ["Date,Region,Revenue,Accounts Receivable"]
+    for i, month_end in enumerate(pd.date_range("2023-01-31", periods=14, freq="ME")):
+        sales = {"North": 3000.0 + i, "South": 2000.0, "West": 1000.0}
+        for region, amount in sales.items():
+            rows.append(f"{month_end:%Y-%m-%d},{region},{amount},{amount * 1.5}")
+        if total_label is not None:
+            total = sum(sales.values()) * total_share
+            rows.append(f"{month_end:%Y-%m-%d},{total_label},{total},{total * 1.5}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.mark.parametrize("label", ["Total", "All regions", "Grand Total", "TOTAL:"])
+def test_a_total_row_per_month_is_left_out_not_counted_twice(label: str) -> None:
+    plain_result = ingest([SourceFile("regions.csv", _regional_months(None))])
+    result = ingest([SourceFile("regions.csv", _regional_months(label))])
+
+    pd.testing.assert_frame_equal(result.monthly, plain_result.monthly)
+    assert result.monthly["revenue"].iloc[0] == 6000.0
+    assert result.entity_flows is not None
+    assert set(result.entity_flows["region"]) == {"North", "South", "West"}
+    assert f"The rows with Region '{label}' hold the sum" in " ".join(result.summary.warnings)
+
+
+def test_a_total_like_region_that_is_not_the_sum_of_the_others_stays_a_region() -> None:
+    result = ingest([SourceFile("regions.csv", _regional_months("Total Logistics", 0.4))])
+
+    assert result.monthly["revenue"].iloc[0] == 6000.0 * 1.4
+    assert result.entity_flows is not None
+    assert "Total Logistics" in set(result.entity_flows["region"])
+    assert "Region 'Total Logistics' reads like a total but its revenue is not the sum" in (
+        " ".join(result.summary.warnings))

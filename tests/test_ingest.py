@@ -648,3 +648,33 @@ def test_a_file_name_is_one_clean_line_in_every_message() -> None:
     with pytest.raises(DataValidationError) as caught:
         ingest_one(b"", "q3\nexport\x07.csv")
     assert str(caught.value).startswith("q3 export?.csv is empty")
+
+
+def test_a_month_given_twice_in_a_monthly_export_is_named() -> None:
+    rows = monthly_rows(14)
+    corrected = [rows[-1][0], rows[-1][1] + 20]  # December again, revenue corrected
+    result = ingest_one(csv_bytes(["Date", "Revenue"], [*rows, corrected]))
+
+    (alert,) = result.summary.alerts
+    assert alert["title"] == "1 month given twice"
+    assert "Feb 2024: 2 rows" in alert["detail"]
+    assert "keep only the correction" in alert["detail"]
+
+
+def test_a_row_dated_into_the_month_before_is_named_with_the_month_it_left_empty() -> None:
+    rows = monthly_rows(14)
+    rows[6][0] = "2023-06-15"  # July's row dated into June
+    result = ingest_one(csv_bytes(["Date", "Revenue"], rows))
+
+    (alert,) = result.summary.alerts
+    assert "Jun 2023: 2 rows" in alert["detail"]
+    assert "1 month has none (Jul 2023): a row may carry the wrong date" in alert["detail"]
+
+
+def test_several_rows_a_month_are_not_called_a_month_given_twice() -> None:
+    months = pd.date_range("2023-01-31", periods=14, freq="ME")
+    rows = [[f"{m:%Y-%m-%d}", f"INV-{i}-{k}", 500] for i, m in enumerate(months) for k in (1, 2)]
+    rows.append([f"{months[3]:%Y-%m-%d}", "INV-3-3", 500])
+    result = ingest_one(csv_bytes(["Date", "Invoice", "Revenue"], rows))
+
+    assert not result.summary.alerts

@@ -1,6 +1,7 @@
 """Plausibility of the KPIs a finance user is about to sign off: days outstanding outside a
 year or under a day, negative or near-zero equity, margins beyond ±100%, a month of revenue ten
-times its neighbours, months of zero revenue. Each alert names the months and the numbers."""
+times its neighbours, months of zero or negative revenue (or costs). Each alert names the months,
+the numbers and the likeliest cause."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .formatting import count
+from .formatting import count, money
 from .kpis import KpiFrame
 from .report_types import Alert, Severity
 
@@ -28,25 +29,43 @@ def _alert(severity: Severity, metric: str, title: str, detail: str) -> Alert:
     return {"severity": severity, "metric": metric, "title": title, "detail": detail}
 
 
-def _days_outside(values: pd.DataFrame) -> list[Alert]:
+def _at_zero(what: str, months: pd.Index, every: int) -> str:
+    if len(months) == every:
+        return f"{what} is 0 in every month: the export probably leaves the column empty"
+    return f"{what} is 0 in {count(len(months), 'month')} ({_months(months)})"
+
+
+def _why_days(what: str, balance: pd.Series, outside: pd.Series, months: int) -> str:
+    """Each cause of the months outside 1–365 days (of ``months`` with a value)."""
+    at = balance.reindex(outside.index)
+    zero, negative = outside.index[at == 0], outside.index[at < 0]
+    small = outside[(outside < 1) & (at > 0)]
+    causes = [_at_zero(what, zero, months)] if len(zero) else []
+    if len(negative):
+        causes.append(f"{what} is negative in {count(len(negative), 'month')} "
+                      f"({_months(negative)})")
+    if len(small):
+        causes.append(f"{what} is smaller than one day of the month's flow, which a balance "
+                      "rarely is: the column may hold per-transaction amounts")
+    if (outside > 365).any():
+        causes.append(f"{what} is more than a year of the month's flow")
+    return "; ".join(causes)
+
+
+def _days_outside(monthly: pd.DataFrame, values: pd.DataFrame) -> list[Alert]:
     out = []
-    for metric, label, what in (
-        ("dso", "DSO", "accounts receivable"),
-        ("dpo", "DPO", "accounts payable"),
+    cost_base = monthly["cogs"] if "cogs" in monthly else values.get("expenses")
+    for metric, label, what, balance, flow in (
+        ("dso", "DSO", "accounts receivable", "ar", monthly["revenue"]),
+        ("dpo", "DPO", "accounts payable", "ap", cost_base),
     ):
-        if metric not in values:
+        if metric not in values or balance not in monthly or flow is None:
             continue
         days = values[metric].dropna()
-        outside = days[(days < 1) | (days > 365)]
+        # A month of negative flow is named by its own alert; the balance is not the cause.
+        outside = days[((days < 1) | (days > 365)) & (flow.reindex(days.index) > 0)]
         if outside.empty:
             continue
-        low = bool((outside < 1).any())
-        why = (
-            f"{what} is smaller than one day of the month's flow, which a balance rarely is: the "
-            "column may hold per-transaction amounts"
-            if low
-            else f"{what} is more than a year of the month's flow"
-        )
         out.append(
             _alert(
                 "medium",
@@ -54,7 +73,8 @@ def _days_outside(values: pd.DataFrame) -> list[Alert]:
                 f"{label} is implausible",
                 f"{label} is outside 1–365 days in {len(outside)} of {len(days)} months "
                 f"({_months(outside.index)}; {outside.iloc[-1]:.1f} days in "
-                f"{pd.Timestamp(str(outside.index[-1])):%b %Y}): {why}.",
+                f"{pd.Timestamp(str(outside.index[-1])):%b %Y}): "
+                f"{_why_days(what, monthly[balance], outside, len(days))}.",
             )
         )
     return out
@@ -75,13 +95,14 @@ def _equity(kpis: KpiFrame) -> list[Alert]:
     ]
 
 
-def _margins(values: pd.DataFrame) -> list[Alert]:
+def _margins(monthly: pd.DataFrame, values: pd.DataFrame) -> list[Alert]:
     out = []
     for metric, label in (("profit_margin", "Profit margin"), ("expense_ratio", "Expense ratio")):
         if metric not in values:
             continue
         series = values[metric].dropna()
-        beyond = series[series.abs() > 100]
+        # A month of negative revenue is named by its own alert; the units are not the cause.
+        beyond = series[(series.abs() > 100) & (monthly["revenue"].reindex(series.index) > 0)]
         if len(beyond):
             out.append(
                 _alert(
@@ -89,17 +110,56 @@ def _margins(values: pd.DataFrame) -> list[Alert]:
                     metric,
                     f"{label} beyond ±100%",
                     f"{label} is beyond ±100% in {count(len(beyond), 'month')} "
-                    f"({_months(beyond.index)};"
-                    f" {beyond.iloc[-1]:+.0f}%): check that revenue and costs are in the same "
-                    "units and periods.",
+                    f"({_months(beyond.index)}; {beyond.iloc[-1]:+.0f}%):"
+                    " check that revenue and costs are in the same units and periods.",
                 )
             )
     return out
 
 
+def _with_amounts(series: pd.Series, limit: int = 4) -> str:
+    """'Sep 2023: -$5,000, Oct 2023: -$1,200 and 3 more'."""
+    shown = [f"{pd.Timestamp(str(m)):%b %Y}: {money(v)}" for m, v in series.iloc[:limit].items()]
+    return ", ".join(shown) + (f" and {len(series) - limit} more" if len(series) > limit else "")
+
+
+_NEGATIVE_FLOWS: Final = (
+    # column, metric, as the sentence starts, why, what it makes meaningless ({}: the months)
+    ("revenue", "revenue", "Revenue is", "credit notes or returns exceed sales there",
+     "days sales outstanding and margins for {} are"),
+    ("cogs", "expenses", "Cost of goods sold is", "returns or reversals exceed costs there",
+     "days payable outstanding for {} is"),
+    ("expenses", "expenses", "Expenses are", "refunds or reversals exceed costs there",
+     "days payable outstanding for {} is"),
+)
+
+
+def _negative_flows(monthly: pd.DataFrame) -> list[Alert]:
+    """Revenue, and the costs DPO divides by (cost of goods sold, else expenses), below zero."""
+    out = []
+    for column, metric, subject, cause, meaningless in _NEGATIVE_FLOWS:
+        if column not in monthly or (column == "expenses" and "cogs" in monthly):
+            continue
+        negative = monthly[column][monthly[column] < 0]
+        if negative.empty:
+            continue
+        those = "that month" if len(negative) == 1 else "those months"
+        out.append(
+            _alert(
+                "medium",
+                metric,
+                f"Months of negative {subject.rsplit(' ', 1)[0].lower()}",
+                f"{subject} negative in {count(len(negative), 'month')} "
+                f"({_with_amounts(negative)}): {cause}; {meaningless.format(those)} not "
+                "meaningful.",
+            )
+        )
+    return out
+
+
 def _revenue(monthly: pd.DataFrame) -> list[Alert]:
     revenue = monthly["revenue"]
-    out = []
+    out = _negative_flows(monthly)
     zero = revenue[revenue == 0]
     if len(zero):
         out.append(
@@ -134,4 +194,9 @@ def _revenue(monthly: pd.DataFrame) -> list[Alert]:
 def plausibility_alerts(monthly: pd.DataFrame, kpis: KpiFrame) -> list[Alert]:
     """Every plausibility rule that fires, as {severity, metric, title, detail}."""
     values = kpis.values
-    return [*_equity(kpis), *_days_outside(values), *_margins(values), *_revenue(monthly)]
+    return [
+        *_equity(kpis),
+        *_days_outside(monthly, values),
+        *_margins(monthly, values),
+        *_revenue(monthly),
+    ]

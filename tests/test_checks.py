@@ -116,3 +116,62 @@ def test_zero_revenue_in_the_prior_year_gives_no_year_over_year_growth() -> None
     kpis = headline_kpis(compute_kpis(monthly(revenue=revenue)).values, {})
     assert kpis["revenue_growth_yoy"] is None  # once a ZeroDivisionError after all fitting
     assert kpis["total_revenue"] == pytest.approx(revenue[12:].sum())
+
+
+def test_negative_revenue_is_named_and_not_blamed_on_receivables() -> None:
+    revenue = np.linspace(10_000, 13_000, 24)
+    revenue[8] = -5_000.0  # a month of credit notes
+    frame = monthly(revenue=revenue, ar=np.full(24, 15_000.0))
+    alerts = alerts_for(frame)
+    assert alerts["Months of negative revenue"]["detail"] == (
+        "Revenue is negative in 1 month (Sep 2023: -$5,000): credit notes or returns exceed "
+        "sales there; days sales outstanding and margins for that month are not meaningful.")
+    assert "DSO is implausible" not in alerts  # receivables are normal; revenue is the cause
+    assert "Profit margin beyond ±100%" not in alerts
+    assert "Expense ratio beyond ±100%" not in alerts
+
+
+def test_receivables_under_a_day_are_still_flagged_beside_a_negative_revenue_month() -> None:
+    revenue = np.linspace(10_000, 13_000, 24)
+    revenue[8] = -5_000.0
+    ar = np.full(24, 15_000.0)
+    ar[20] = 100.0
+    detail = alerts_for(monthly(revenue=revenue, ar=ar))["DSO is implausible"]["detail"]
+    assert detail.startswith("DSO is outside 1–365 days in 1 of 24 months (Sep 2024;")
+    assert "per-transaction amounts" in detail
+
+
+def test_a_payables_column_of_zeros_is_said_to_be_zero() -> None:
+    detail = alerts_for(monthly(ap=np.zeros(24)))["DPO is implausible"]["detail"]
+    assert "in 24 of 24 months" in detail
+    assert detail.endswith("accounts payable is 0 in every month: the export probably leaves "
+                           "the column empty.")
+    assert "per-transaction" not in detail
+
+
+def test_payables_zero_in_some_months_name_those_months() -> None:
+    ap = np.full(24, 4_000.0)
+    ap[[3, 4]] = 0.0
+    detail = alerts_for(monthly(ap=ap))["DPO is implausible"]["detail"]
+    assert detail.endswith("accounts payable is 0 in 2 months (Apr 2023, May 2023).")
+
+
+@pytest.mark.parametrize(("columns", "detail"), [
+    ({"cogs": np.full(24, 2_000.0)},
+     "Cost of goods sold is negative in 2 months (Mar 2023: -$300, Apr 2023: -$300): returns "
+     "or reversals exceed costs there; days payable outstanding for those months is not "
+     "meaningful."),
+    ({}, "Expenses are negative in 2 months (Mar 2023: -$300, Apr 2023: -$300): refunds or "
+         "reversals exceed costs there; days payable outstanding for those months is not "
+         "meaningful."),
+])
+def test_negative_costs_under_payables_are_named_instead_of_the_balance(
+        columns: dict[str, np.ndarray], detail: str) -> None:
+    costs = np.full(24, 2_000.0)
+    costs[[2, 3]] = -300.0
+    column = "cogs" if columns else "expenses"
+    frame = monthly(**{**columns, column: costs}, ap=np.full(24, 4_000.0))
+    alerts = alerts_for(frame)
+    assert "DPO is implausible" not in alerts
+    assert [a["detail"] for a in alerts.values() if a["detail"].startswith(detail[:20])] == [
+        detail]

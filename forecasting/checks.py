@@ -29,6 +29,16 @@ def _alert(severity: Severity, metric: str, title: str, detail: str) -> Alert:
     return {"severity": severity, "metric": metric, "title": title, "detail": detail}
 
 
+def _outside(value: float, low: float, high: float, decimals: int, sign: str = "") -> str:
+    """``value`` with the fewest decimals (from ``decimals``) that keep it visibly outside
+    ``low``–``high``: 0.96 days, never "1.0 days" for a DSO said to be under a day."""
+    for digits in range(decimals, 7):
+        text = f"{value:{sign}.{digits}f}"
+        if not low <= float(text) <= high:
+            return text
+    return f"{value:{sign}.10g}"
+
+
 def _at_zero(what: str, months: pd.Index, every: int) -> str:
     if len(months) == every:
         return f"{what} is 0 in every month: the export probably leaves the column empty"
@@ -72,7 +82,7 @@ def _days_outside(monthly: pd.DataFrame, values: pd.DataFrame) -> list[Alert]:
                 metric,
                 f"{label} is implausible",
                 f"{label} is outside 1–365 days in {len(outside)} of {len(days)} months "
-                f"({_months(outside.index)}; {outside.iloc[-1]:.1f} days in "
+                f"({_months(outside.index)}; {_outside(outside.iloc[-1], 1, 365, 1)} days in "
                 f"{pd.Timestamp(str(outside.index[-1])):%b %Y}): "
                 f"{_why_days(what, monthly[balance], outside, len(days))}.",
             )
@@ -110,7 +120,7 @@ def _margins(monthly: pd.DataFrame, values: pd.DataFrame) -> list[Alert]:
                     metric,
                     f"{label} beyond ±100%",
                     f"{label} is beyond ±100% in {count(len(beyond), 'month')} "
-                    f"({_months(beyond.index)}; {beyond.iloc[-1]:+.0f}%):"
+                    f"({_months(beyond.index)}; {_outside(beyond.iloc[-1], -100, 100, 0, '+')}%):"
                     " check that revenue and costs are in the same units and periods.",
                 )
             )

@@ -156,6 +156,17 @@ def test_payables_zero_in_some_months_name_those_months() -> None:
     assert detail.endswith("accounts payable is 0 in 2 months (Apr 2023, May 2023).")
 
 
+def test_the_example_value_is_printed_outside_the_range_it_breaks() -> None:
+    ap = np.full(24, 4_000.0)
+    ap[-1] = 6_000.0 * 0.96 / 31  # 0.96 days of December's costs
+    expenses = np.full(24, 6_000.0)
+    expenses[-1] = 13_000 * 1.005  # an expense ratio of 100.5%
+    alerts = alerts_for(monthly(ap=ap))
+    assert "(Dec 2024; 0.96 days in Dec 2024)" in alerts["DPO is implausible"]["detail"]
+    ratio = alerts_for(monthly(expenses=expenses))["Expense ratio beyond ±100%"]["detail"]
+    assert "(Dec 2024; +100.5%)" in ratio
+
+
 @pytest.mark.parametrize(("columns", "detail"), [
     ({"cogs": np.full(24, 2_000.0)},
      "Cost of goods sold is negative in 2 months (Mar 2023: -$300, Apr 2023: -$300): returns "

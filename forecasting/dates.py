@@ -1,6 +1,6 @@
 """Reading a date column the way the file means it: ISO, month names, Excel serial numbers, and
 day/month order decided by the values that allow only one reading or, when every value is
-ambiguous, by the order that gives a regular calendar (first of month, month end, daily)."""
+ambiguous, by the order that gives a regular calendar (one date a month, or daily)."""
 
 from __future__ import annotations
 
@@ -66,8 +66,10 @@ def _regular(dates: pd.Series) -> str | None:
         return "one date per month, each at the month's end"
     if monthly and len(set(unique.day)) == 1:
         return f"one date per month, each on day {unique[0].day}"
-    days = np.diff(unique.asi8) / 86_400e9
-    if float(days.max()) <= 5:  # weekends and holidays are not gaps
+    if monthly:  # a month's first business day, or whenever the books closed
+        return f"one date per month (days {unique.day.min()} to {unique.day.max()})"
+    days = np.diff(unique.to_numpy().astype("datetime64[D]").astype(np.int64))
+    if int(days.max()) <= 5:  # weekends and holidays are not gaps
         return "daily dates without gaps"
     return None
 
@@ -133,6 +135,14 @@ def _order_by_calendar(ambiguous: pd.Series) -> tuple[bool, str, str]:
             f"every date reads both ways; read day first they are {as_day_first} over "
             f"{months[0]} months, read month first they would fall in "
             f"{count_of(months[1], 'month')}"
+        )
+    if not as_day_first and not as_month_first and months[0] != months[1]:
+        day_first = months[0] > months[1]  # the other order crowds the dates into fewer months
+        wide, narrow = (months if day_first else months[::-1])
+        return day_first, DAY_FIRST_LABEL if day_first else MONTH_FIRST_LABEL, (
+            "every date reads both ways and neither order gives a regular calendar; read "
+            f"{'day' if day_first else 'month'} first they fall in {count_of(wide, 'month')}, "
+            f"read the other way in {count_of(narrow, 'month')}: check the dates"
         )
     return True, DAY_FIRST_LABEL, (
         "every date reads both ways and neither order is more regular: read day first, "

@@ -81,3 +81,25 @@ def test_a_date_in_the_year_2999_is_left_out_alone() -> None:
 ])
 def test_date_formats_of_real_exports(raw: str, day: str) -> None:
     assert parse_date_column(pd.Series([raw])).values.iloc[0] == pd.Timestamp(day)
+
+
+def test_monthly_dates_on_the_first_business_days_are_called_monthly() -> None:
+    # One date a month on its 1st to 5th, DD/MM: 02/05/2023 is the 2nd of May, not February 5th.
+    dates = [f"{m + pd.Timedelta(days=i % 5):%d/%m/%Y}" for i, m in enumerate(FIRSTS)]
+    result = ingest_dates(dates)
+    assert list(result.monthly.index) == list(FIRSTS)
+    order = result.summary.date_orders["d.csv"]
+    assert order.startswith("day first (DD/MM/YYYY)")
+    assert "read day first they are one date per month (days 1 to 5) over 24 months" in order
+    assert "daily" not in order
+
+
+def test_irregular_dates_that_read_both_ways_are_not_called_daily() -> None:
+    # Invoice dates on days 1 to 3, weeks apart: neither order is a regular calendar.
+    days = pd.to_datetime(["2023-01-02", "2023-02-01", "2023-02-03", "2023-04-02", "2023-05-01",
+                           "2023-05-03", "2023-07-02", "2023-08-01", "2023-10-03", "2023-12-02"])
+    column = parse_date_column(pd.Series([f"{d:%d/%m/%Y}" for d in days]))
+    assert list(column.values) == list(days)  # the order that spreads them over more months
+    assert column.reason == ("every date reads both ways and neither order gives a regular "
+                             "calendar; read day first they fall in 8 months, read the other "
+                             "way in 3 months: check the dates")

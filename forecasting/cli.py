@@ -235,7 +235,8 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    configure_logging()
+    # report's progress line names each failed metric and why: its log line would repeat it.
+    configure_logging(plain=True, told_elsewhere=("job",) if args.command == "report" else ())
     started = time.perf_counter()
     try:
         _check_paths(args)

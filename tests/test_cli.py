@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from paths import REPO
 
@@ -128,3 +129,69 @@ def test_unwritable_output_fails_before_any_fitting(company_csv: Path) -> None:
     assert result.returncode == 2
     assert "the folder /no/such/folder does not exist" in result.stderr
     assert "[ 1/14]" not in result.stderr  # no model was fitted for a report it cannot write
+
+
+def zero_last_month_csv(folder: Path) -> Path:
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    lines = ["Date,Revenue,Expenses"] + [  # growth from a last month of zero is not a number
+        f"{m:%Y-%m-%d},{0 if i == 23 else 10_000 + 100 * i},{6_000 + 50 * i}"
+        for i, m in enumerate(months)]
+    path = folder / "zero_last.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_with_log_level(level: str | None, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FORECAST_LOG")}
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    if level:
+        env["FORECAST_LOG_LEVEL"] = level
+    return subprocess.run([sys.executable, "-m", "forecasting", "report", *map(str, args)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_a_failed_metric_is_told_in_words_without_log_fields(tmp_path: Path) -> None:
+    export = zero_last_month_csv(tmp_path)
+    done = run_with_log_level(None, export, "--executor", "sequential",
+                              "--output", tmp_path / "report.json")
+    assert done.returncode == 0, done.stderr
+    failed = [line for line in done.stderr.splitlines() if "growth_rate" in line]
+    assert len(failed) == 1, done.stderr  # the progress line, not a log line repeating it
+    assert re.search(r"growth_rate\s+FAILED \(growth cannot be forecast from a month of zero "
+                     r"revenue \(the last month, 2024-12\)", failed[0])
+    assert "{'" not in done.stderr and "| WARNING |" not in done.stderr
+
+    verbose = run_with_log_level("DEBUG", export, "--executor", "sequential",
+                                 "--output", tmp_path / "verbose.json")
+    assert verbose.returncode == 0, verbose.stderr
+    job = [line for line in verbose.stderr.splitlines() if "'event': 'job'" in line
+           and "'metric': 'growth_rate'" in line]
+    assert len(job) == 1 and "| WARNING |" in job[0], verbose.stderr
+
+
+def test_engine_warnings_reach_the_terminal_as_sentences() -> None:
+    snippet = (
+        "from forecasting.cli import main\n"
+        "from forecasting.logging_setup import logger\n"
+        "import forecasting.cli as cli\n"
+        "def report(args):\n"
+        "    logger.bind(event='worker_died', pid=4242).warning(\n"
+        "        'worker process 4242 died while running a task (killed by signal 9)')\n"
+        "    logger.bind(event='job', metric='dso').warning('dso: failed, 1 tasks')\n"
+        "    try:\n"
+        "        1 / 0\n"
+        "    except ZeroDivisionError:\n"
+        "        logger.bind(event='pool_error').exception('the worker pool stopped')\n"
+        "    return 0\n"
+        "cli._report = report\n"
+        "raise SystemExit(main(['report', 'tests/data/messy_13_months.csv']))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FORECAST_LOG")}
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[:2] == [
+        "warning: worker process 4242 died while running a task (killed by signal 9)",
+        "error: the worker pool stopped",
+    ]  # the job line is the progress line's to tell; no fields, no traceback
+    assert "Traceback" not in done.stderr

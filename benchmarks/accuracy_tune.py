@@ -16,8 +16,10 @@ The rules, stated before the candidates were scored:
 - the bands, with that point forecast: the calibration whose coverage stays closest to 80% and
   95% under *leave one dataset out* (scales measured on M1 and applied to Tourism, and the other
   way round: the one most likely to hold on series like neither; M3 is the held-out check of
-  that): the shrink of a series' own backtest factor towards 1 (``bands``), then the band scale
-  per level, history length and forecast month measured on both datasets with it.
+  that): the shrink of a series' own backtest factor towards 1 (``bands``), then, at that
+  shrink, the cap on each backtest error in it (``caps``: a month the models could not know
+  must not stretch a band to many times the level), then the band scale per level, history
+  length and forecast month measured on both datasets with them.
 
 ``pooling`` scores forecast pooling against the shipped method (``accuracy_pool.py``: per
 series, keep only the members whose backtest error is close to the best one's, then combine
@@ -66,6 +68,7 @@ from forecasting.selection import assemble
 CANDIDATES = ("ets", "theta", "sarima", "prophet", "snaive_drift", "seasonal_naive")
 WEIGHTINGS = ((1.0, "mean"), (2.0, "mean"), (0.0, "mean"), (0.0, "median"))
 SHRINKS = (0.5, 1.0, 2.0, 5.0, 20.0)
+CAPS = (float("inf"), 2.0, 2.5, 3.0, 4.0, 5.0, 6.0)
 LEVELS = (80, 95)
 
 
@@ -155,9 +158,10 @@ def _with_factor(data: np.ndarray, factors: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rms_factor(shrink: float) -> Callable[[np.ndarray], float]:
-    """The engine's series factor (``combine._series_factor``)."""
-    return lambda z: float(np.sqrt((shrink + np.sum(z**2)) / (shrink + len(z))))
+def _rms_factor(shrink: float, cap: float = float("inf")) -> Callable[[np.ndarray], float]:
+    """The engine's series factor (``combine._series_factor``), each error at most ``cap``."""
+    return lambda z: float(np.sqrt((shrink + np.sum(np.minimum(z**2, cap**2)))
+                                   / (shrink + len(z))))
 
 
 def _coverage_factor(z: np.ndarray) -> float:
@@ -241,7 +245,18 @@ def _bands(fits: list[dict[str, Any]], settings: CombineSettings) -> dict[str, A
     chosen = min(SHRINKS, key=lambda s: out["shrinks"][str(s)]["leave_one_dataset_out"][
         "mean_distance"])
     out["chosen_shrink"] = chosen
-    factor = _rms_factor(chosen)
+    # Then the cap on each backtest error, at that shrink, by the same rule; the band scales
+    # to ship are the chosen cap's.
+    out["caps"] = {}
+    for cap in CAPS:
+        data = _with_factor(raw, np.array([_rms_factor(chosen, cap)(z) for z in backtest]))
+        out["caps"][str(cap)] = {
+            **_calibration(data),
+            "scale": {level: _scale_table(data, level) for level in LEVELS},
+        }
+    cap = min(CAPS, key=lambda c: out["caps"][str(c)]["leave_one_dataset_out"]["mean_distance"])
+    out["chosen_cap"] = cap if np.isfinite(cap) else "none"
+    factor = _rms_factor(chosen, cap)
     out["band_variants"] = {
         "no series factor": _calibration(raw),
         "series factor from backtest coverage": _calibration(

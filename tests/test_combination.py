@@ -45,6 +45,20 @@ def test_calibrated_95_band_covers_95_percent_of_a_series_with_known_noise() -> 
     assert 0.70 <= np.mean(inside80) <= 0.90
 
 
+def test_a_level_shift_in_the_backtest_does_not_stretch_the_band_to_many_times_the_level() -> None:
+    """Flat at 100k for two years, then at 150k for a year (a price rise): the backtest folds
+    straddle the step and miss it by 50 times the noise. The band widens, but stays a band of
+    this business, not "between $0 and $1.3M"."""
+    rng = np.random.default_rng(5)
+    values = np.r_[np.full(24, 100_000.0), np.full(12, 150_000.0)] * (1 + rng.normal(0, 0.01, 36))
+    history = pd.Series(values, index=pd.date_range("2022-01-01", periods=36, freq="MS"))
+    sel = select_and_forecast(history, horizon=3, level=95)
+    lower, upper = sel.forecast.bands[95]
+
+    assert np.all(upper < 2 * 150_000)
+    assert np.all(lower > 0)
+
+
 @pytest.mark.parametrize(("months", "near_sep", "far_sep"), [(48, ",", ";"), (30, ";", ",")])
 def test_each_forecast_month_leans_on_the_model_that_was_right_that_far_ahead(
         months: int, near_sep: str, far_sep: str) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from accuracy_data import fitted_series
 from accuracy_score import SINGLE, engine_fits
 from scipy import sparse
 from scipy.optimize import linprog
@@ -61,7 +62,7 @@ def run(fits: list[dict[str, Any]]) -> dict[str, Any]:
         case = fit["case"]
         train, h = case.train.to_numpy(), case.horizon
         folds, finals = engine_fits(fit)
-        shipped = assemble(case.train, fit["plan"], folds, finals, h, 95).forecast.mean
+        shipped = assemble(fitted_series(fit), fit["plan"], folds, finals, h, 95).forecast.mean
         paths = []
         for family in SINGLE:
             out = fit["finals"].get(family)

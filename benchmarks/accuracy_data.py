@@ -87,11 +87,20 @@ def run_case(case: Case) -> dict[str, Any]:
     can be scored alone (``accuracy_score.evaluate`` gives the shipped method only the
     engine's own)."""
     from forecasting.models import build_candidates
-    from forecasting.selection import plan_backtest, run_fits
+    from forecasting.selection import plan_backtest, prepare_series, run_fits
 
-    plan = plan_backtest(len(case.train), case.horizon)
-    folds, finals = run_fits(case.train, plan, list(build_candidates(True, plan.origins[0])))
-    return {"case": case, "plan": plan, "folds": folds, "finals": finals}
+    # As the engine prepares a series before fitting it (one-off months replaced).
+    train, _ = prepare_series(case.train)
+    plan = plan_backtest(len(train), case.horizon)
+    folds, finals = run_fits(train, plan, list(build_candidates(True, plan.origins[0])))
+    return {"case": case, "plan": plan, "folds": folds, "finals": finals, "train": train}
+
+
+def fitted_series(fit: dict[str, Any]) -> pd.Series:
+    """The training months as the models saw them (``run_case``'s prepared series; fits saved
+    before it kept one are of the raw months). Scores scale by the raw months."""
+    train: pd.Series = fit.get("train", fit["case"].train)
+    return train
 
 
 def prophet_as_replaced(case: Case, timeout_s: float) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from accuracy_data import fitted_series
 from accuracy_score import engine_fits
 
 from forecasting.backtest import STEPS
@@ -110,14 +111,15 @@ def prepare(fits: list[dict[str, Any]]) -> list[CaseData]:
         folds, finals = engine_fits(fit)
         ok = ok_families(folds, finals)
         members = tuple(f for f in SHIPPED.members if f in ok)
-        y = case.train.to_numpy(dtype="float64")
+        y = fitted_series(fit).to_numpy(dtype="float64")
         whole = np.array([score_paths(y, plan.origins, [o.mean for o in folds[f]])
                           for f in members])
         by_step = np.array([step_mase(y, plan, folds[f], w)
                             for f, w in zip(members, whole, strict=True)])
         out.append(CaseData(f"{case.length}+{case.horizon}", members, whole, by_step,
                             np.array([finals[f].mean for f in members]),
-                            np.asarray(case.test, dtype="float64"), mase_scale(y)))
+                            np.asarray(case.test, dtype="float64"),
+                            mase_scale(case.train.to_numpy(dtype="float64"))))
     return out
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from accuracy_data import fitted_series
 
 from forecasting.combine import SHIPPED, CombineSettings, flat_scale
 from forecasting.fits import candidate_families
@@ -57,7 +58,7 @@ def _assembled(fit: dict[str, Any], method: str, settings: CombineSettings) -> t
     folds, finals = engine_fits(fit)
     started = time.process_time()
     sel = assemble(
-        case.train, fit["plan"], folds, finals, case.horizon, 95, method=method,  # type: ignore[arg-type]
+        fitted_series(fit), fit["plan"], folds, finals, case.horizon, 95, method=method,  # type: ignore[arg-type]
         settings=settings,
     )
     return sel, time.process_time() - started

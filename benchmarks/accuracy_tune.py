@@ -50,6 +50,7 @@ from typing import Any
 
 import accuracy_pool
 import numpy as np
+from accuracy_data import fitted_series
 from accuracy_score import SINGLE, engine_fits
 
 from forecasting.combine import (
@@ -92,7 +93,7 @@ def _mase_by_config(fits: list[dict[str, Any]], settings: CombineSettings) -> di
         case = fit["case"]
         folds, finals = engine_fits(fit)
         sel = assemble(
-            case.train, fit["plan"], folds, finals, case.horizon, 95, settings=settings
+            fitted_series(fit), fit["plan"], folds, finals, case.horizon, 95, settings=settings
         )
         by[f"{case.length}+{case.horizon}"].append(
             mase(case.test, sel.forecast.mean, case.train.to_numpy())
@@ -130,7 +131,7 @@ def _raw_errors(
         case = fit["case"]
         folds, finals = engine_fits(fit)
         members = [f for f in settings.members if f in ok_families(folds, finals)]
-        y, plan, h = case.train.to_numpy(), fit["plan"], case.horizon
+        y, plan, h = fitted_series(fit).to_numpy(), fit["plan"], case.horizon
         final, fold_paths, _ = combine_outputs(y, plan, folds, finals, members, raw)
         z = [(y[o : o + len(c.mean)] - c.mean)[c.sigma > 0] / c.sigma[c.sigma > 0]
              for o, c in zip(plan.origins, fold_paths, strict=True)]
@@ -141,7 +142,7 @@ def _raw_errors(
             np.full(h, np.searchsorted(LENGTH_EDGES, case.length, side="right")),
             np.arange(h),
             np.abs(case.test - final.mean[:h]) / spread,
-            spread / mase_scale(y),
+            spread / mase_scale(case.train.to_numpy()),
             np.full(h, case.length),
             np.full(h, h),
             np.full(h, i),

@@ -21,6 +21,7 @@ from .errors import ModelError
 from .fits import run_pieces_here
 from .formatting import count
 from .models import FAMILY_LABELS, SEASON, Forecast
+from .outliers import without_one_offs
 from .scores import FoldScores, score_folds, score_paths
 
 __all__ = [
@@ -107,7 +108,8 @@ def run_fits(
 
 def prepare_series(series: pd.Series) -> tuple[pd.Series, list[str]]:
     """The series as the models see it: floats, from its first value on, interior gaps (a ratio
-    whose denominator was zero) interpolated and said."""
+    whose denominator was zero) interpolated and one-off months (``outliers``) replaced, each
+    said."""
     notes: list[str] = []
     series = series.astype("float64")
     first = series.first_valid_index()
@@ -118,7 +120,8 @@ def prepare_series(series: pd.Series) -> tuple[pd.Series, list[str]]:
             f"{'was' if int(series.isna().sum()) == 1 else 'were'} interpolated."
         )
         series = series.interpolate(limit_direction="both")
-    return series, notes
+    series, one_offs = without_one_offs(series)
+    return series, notes + one_offs
 
 
 FOLD_NAMES: Final = ("a year", "8 months", "4 months")

@@ -8,8 +8,9 @@ A month is one when its bump (how far it stands off the line between its two nei
   ``_MATERIAL`` of the series' typical size;
 - a spike, not a step: off both neighbours the same way, by at least half its bump (a level
   that moves and stays is news, not noise);
-- not a season: another year's same month can be checked, and none bumps the same way by
-  half as much (a December peak every year is the business);
+- not a season: off the same month of every other year (there must be one) by three
+  quarters of its bump or more, and none of those bumps the same way by half as much (a
+  December peak every year, or a peak that grows or moves between years, is the business);
 - not the first or last month (a last month out of line may be a new level; nothing after it
   says otherwise);
 - rare: at most one month a year of history; a series with more such months is spiky by
@@ -74,20 +75,26 @@ def find_one_offs(series: pd.Series) -> list[OneOff]:
     typical = float(np.median(np.abs(values)))
     if spread <= 0 or typical <= 0:
         return []
+    threshold = max(_Z * spread, _MATERIAL * typical)
     found = []
     for t in range(1, n - 1):
         off = bump[t]
-        if abs(off) <= max(_Z * spread, _MATERIAL * typical):
+        if abs(off) <= threshold:
             continue
         # A spike, not a step: off both neighbours the same way, by at least half the bump.
         left, right = values[t] - values[t - 1], values[t] - values[t + 1]
         if min(left * np.sign(off), right * np.sign(off)) < 0.5 * abs(off):
             continue
-        # Not a season: the same month of the other years does not bump the same way.
-        same = [bump[k] for k in range(t % SEASON, n, SEASON) if k != t and 0 < k < n - 1]
-        if not same or any(b * np.sign(off) > 0.5 * abs(off) for b in same):
+        # Not a season: as far off every other year's same month, which does not bump the
+        # same way (a peak that moves by a month, or grows, is still the season).
+        others = [k for k in range(t % SEASON, n, SEASON) if k != t]
+        far = max(threshold, 0.75 * abs(off))
+        if not others or any((values[t] - values[k]) * np.sign(off) <= far for k in others):
             continue
-        usual = float(np.mean(same))
+        same = [bump[k] for k in others if 0 < k < n - 1]
+        if any(b * np.sign(off) > 0.5 * abs(off) for b in same):
+            continue
+        usual = float(np.mean(same)) if same else 0.0
         found.append(OneOff(pd.Timestamp(series.index[t]), float(values[t]),
                             float(values[t] - off + usual)))
     return found if len(found) <= max(1, n // SEASON) else []

@@ -23,6 +23,7 @@ from .jsonvalues import number as _num
 from .kpis import METRIC_INFO, METRIC_INPUTS
 from .models import FAMILY_LABELS
 from .narratives import build_narratives
+from .outliers import find_one_offs
 from .pipeline import Analysis
 from .report_types import Alert as AlertRow
 from .report_types import (
@@ -44,7 +45,7 @@ from .report_types import (
     band_at,
 )
 from .runner import MetricResult, task_timeline
-from .selection import Selection
+from .selection import Selection, interpolated_series
 from .settings import METRICS, Mode
 
 __all__ = [
@@ -244,11 +245,28 @@ def _timing(analysis: Analysis, comparison: Comparison | None) -> Timing:
 def _alerts(analysis: Analysis) -> list[AlertRow]:
     """Data alerts: ingest's (per-transaction balances) and the KPIs' plausibility, one each."""
     prep = analysis.prepared
-    alerts = [*prep.data.summary.alerts, *plausibility_alerts(prep.data.monthly, prep.kpis)]
+    alerts = [*prep.data.summary.alerts, *plausibility_alerts(prep.data.monthly, prep.kpis),
+              *_one_off_alerts(analysis)]
     unique: dict[str, AlertRow] = {}
     for alert in alerts:
         unique.setdefault(alert["detail"], alert)
     return list(unique.values())
+
+
+def _one_off_alerts(analysis: Analysis) -> list[AlertRow]:
+    """A month each forecast metric's models were fitted without (``outliers``), as an alert:
+    the history keeps it, the forecast does not repeat it. growth_rate shares revenue's."""
+    out: list[AlertRow] = []
+    for metric, result in analysis.results.items():
+        if metric == "growth_rate" or result.selection is None:
+            continue
+        series, _ = interpolated_series(analysis.prepared.kpis.values[metric])
+        for one in find_one_offs(series):
+            label = METRIC_INFO[metric].label
+            out.append({"severity": "low", "metric": metric,
+                        "title": f"{label}: {one.month:%b %Y} treated as a one-off",
+                        "detail": f"{label}: {one.note()}"})
+    return out
 
 
 def _metadata(analysis: Analysis) -> Metadata:

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .formatting import count
 from .logging_setup import logger
 from .pool import WorkerPool
 from .report_types import TaskRow
@@ -210,7 +211,7 @@ def _logged(result: MetricResult) -> MetricResult:
         reason=result.reason,
     ).log(
         "INFO" if result.status == "ok" else "WARNING",
-        f"{result.key}: {result.status}, {len(result.tasks)} tasks, "
+        f"{result.key}: {result.status}, {count(len(result.tasks), 'task')}, "
         f"{result.cpu_seconds:.2f} s CPU"
         + (f" ({result.reason})" if result.reason else f", {model}"),
     )

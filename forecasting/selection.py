@@ -107,9 +107,16 @@ def run_fits(
 
 
 def prepare_series(series: pd.Series) -> tuple[pd.Series, list[str]]:
-    """The series as the models see it: floats, from its first value on, interior gaps (a ratio
-    whose denominator was zero) interpolated and one-off months (``outliers``) replaced, each
-    said."""
+    """The series as the models see it: ``interpolated_series``, with its one-off months
+    (``outliers``) replaced, each said."""
+    series, notes = interpolated_series(series)
+    series, one_offs = without_one_offs(series)
+    return series, notes + one_offs
+
+
+def interpolated_series(series: pd.Series) -> tuple[pd.Series, list[str]]:
+    """Floats, from the first value on, interior gaps (a ratio whose denominator was zero)
+    interpolated and said."""
     notes: list[str] = []
     series = series.astype("float64")
     first = series.first_valid_index()
@@ -120,8 +127,7 @@ def prepare_series(series: pd.Series) -> tuple[pd.Series, list[str]]:
             f"{'was' if int(series.isna().sum()) == 1 else 'were'} interpolated."
         )
         series = series.interpolate(limit_direction="both")
-    series, one_offs = without_one_offs(series)
-    return series, notes + one_offs
+    return series, notes
 
 
 FOLD_NAMES: Final = ("a year", "8 months", "4 months")

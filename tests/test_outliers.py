@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecasting import SourceFile, analyse, build_report, prepare
 from forecasting.outliers import find_one_offs
 from forecasting.selection import select_and_forecast
 
@@ -58,3 +59,19 @@ def test_a_spiky_series_keeps_its_spikes() -> None:
     values = _sales()
     values[[3, 9, 15, 20, 27, 33]] *= 3  # six unrelated spikes in three years: its nature
     assert find_one_offs(pd.Series(values, index=MONTHS)) == []
+
+
+def test_the_report_alerts_which_month_the_forecast_was_fitted_without() -> None:
+    values = _sales()
+    values[30] *= 3
+    rows = ["Date,Revenue"] + [f"{m:%Y-%m-%d},{v:.2f}" for m, v in zip(MONTHS, values,
+                                                                     strict=True)]
+    prepared = prepare([SourceFile("deal.csv", ("\n".join(rows) + "\n").encode())], 3, 95)
+    report = build_report(analyse(prepared), "finance_guardian")
+    alerts = report["full_analysis_report"]["metadata"]["data_alerts"]
+
+    (alert,) = [a for a in alerts if a["metric"] == "revenue"]
+    assert alert["title"] == "Revenue: Jul 2024 treated as a one-off"
+    assert "neither repeated a year later" in alert["detail"]
+    history = {r["date"][:7]: r for r in report["full_analysis_report"]["history"]["revenue"]}
+    assert history["2024-07"]["value"] == pytest.approx(values[30], rel=1e-6)  # kept as it was

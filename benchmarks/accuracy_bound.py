@@ -13,15 +13,12 @@ nothing for the engine, so it may be run on either half.
 
 from __future__ import annotations
 
-import argparse
 import json
-import pickle
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from accuracy_data import fitted_series
+from accuracy_data import fitted_series, load_fits
 from accuracy_score import SINGLE, engine_fits
 from scipy import sparse
 from scipy.optimize import linprog
@@ -97,11 +94,7 @@ def run(fits: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("fits", type=Path)
-    args = parser.parse_args()
-    with args.fits.open("rb") as handle:
-        fits = pickle.load(handle)
+    fits = load_fits(__doc__)
     print(json.dumps({"cases": len(fits), "cells": run(fits)}, indent=2))
 
 

@@ -96,6 +96,19 @@ def run_case(case: Case) -> dict[str, Any]:
     return {"case": case, "plan": plan, "folds": folds, "finals": finals, "train": train}
 
 
+def load_fits(description: str | None) -> list[dict[str, Any]]:
+    """The fits a script's one argument names (``accuracy.py --fits FILE`` saved them)."""
+    import argparse
+    import pickle
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("fits", type=Path)
+    with parser.parse_args().fits.open("rb") as handle:
+        fits: list[dict[str, Any]] = pickle.load(handle)
+    return fits
+
+
 def fitted_series(fit: dict[str, Any]) -> pd.Series:
     """The training months as the models saw them (``run_case``'s prepared series; fits saved
     before it kept one are of the raw months). Scores scale by the raw months."""

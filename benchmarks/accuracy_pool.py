@@ -35,13 +35,10 @@ The rule, written down before the grid was scored:
 
 from __future__ import annotations
 
-import argparse
 import json
-import pickle
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -218,12 +215,9 @@ def _best_shares(cases: list[CaseData]) -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("fits", type=Path)
-    args = parser.parse_args()
-    with args.fits.open("rb") as handle:
-        fits = pickle.load(handle)
-    from accuracy_data import half_of
+    from accuracy_data import half_of, load_fits
+
+    fits = load_fits(__doc__)
 
     assert all(half_of(f["case"].dataset, f["case"].name) == "tune" for f in fits), (
         "tune on the tuning half only")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from paths import REPO
+from paths import REPO, benchmark_modules
 
 SCRIPT = REPO / "benchmarks" / "accuracy.py"
 
@@ -57,11 +57,8 @@ def test_benchmark_slice_reports_every_method_and_field(tmp_path: Path) -> None:
 
 
 def test_tuning_and_report_halves_never_share_a_series(tmp_path: Path) -> None:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from accuracy_data import cases, half_of
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    with benchmark_modules("accuracy_data") as (data,):
+        cases, half_of = data.cases, data.half_of
     tune = {(c.dataset, c.name) for c in cases(("M1", "Tourism"), "tune", 20, (36,), (3,))}
     report = {(c.dataset, c.name) for c in cases(("M1", "Tourism"), "report", 20, (36,), (3,))}
     assert len(tune) == len(report) == 40
@@ -84,12 +81,8 @@ def test_tuning_rule_chooses_from_the_scored_grid_against_the_previous_method() 
     # the scored settings and picks one no worse on average and at most 1% worse in any cell
     # (a grid whose members did not match the previous method's stopped the script with
     # StopIteration after its whole run).
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import accuracy_tune
-        from accuracy_data import cases, run_case
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    with benchmark_modules("accuracy_tune", "accuracy_data") as (accuracy_tune, data):
+        cases, run_case = data.cases, data.run_case
     fits = [run_case(c) for c in cases(("M1", "Tourism"), "tune", 2, (36,), (3,))]
     grid = [accuracy_tune._scored(fits, s) for s in accuracy_tune._grid() if len(s.members) >= 5]
     previous = next(g for g in grid if all(g[k] == v for k, v in accuracy_tune.PREVIOUS.items()))

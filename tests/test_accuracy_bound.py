@@ -3,24 +3,18 @@ the mean MASE those weights give."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 
 import numpy as np
 import pytest
-from paths import REPO
+from paths import benchmark_modules
 
 
 @pytest.fixture(scope="module")
 def bound() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import accuracy_bound
-
-        yield accuracy_bound
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    with benchmark_modules("accuracy_bound") as (module,):
+        yield module
 
 
 def _cases(rng: np.random.Generator, n: int = 30) -> tuple[list, list, list]:

@@ -3,7 +3,6 @@ and the shipped method it is measured against is the engine's own combination.""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from types import ModuleType
@@ -13,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from members import member
-from paths import REPO
+from paths import benchmark_modules
 
 from forecasting.backtest import plan_backtest
 from forecasting.combine import SHIPPED, combine_outputs
@@ -21,13 +20,8 @@ from forecasting.combine import SHIPPED, combine_outputs
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import accuracy_pool
-
-        yield accuracy_pool
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    with benchmark_modules("accuracy_pool") as (module,):
+        yield module
 
 
 def _fit(misses: dict[str, np.ndarray], finals: dict[str, float], months: int = 48) -> dict:

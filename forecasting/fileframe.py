@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Final
 
@@ -168,6 +169,27 @@ def _amounts(
     return column.values
 
 
+_QUARTER: Final = re.compile(
+    r"^\s*(?:(?:19|20)\d{2}\s*[-/ ]?\s*(?:Q|QTR|QUARTER)\s*[1-4]"
+    r"|(?:Q|QTR|QUARTER)\s*[1-4]\s*[-/ ,']?\s*(?:(?:19|20)?\d{2}))\s*$",
+    re.IGNORECASE,
+)
+
+
+def _refuse_quarters(name: str, header: str, column: pd.Series) -> None:
+    """A column of quarter labels ('2022-Q1', 'Q3 2023') where a date column would be: the
+    export is by quarter, and monthly figures cannot be made from it."""
+    values = column.dropna().astype(str).str.strip()
+    values = values[values != ""]
+    if len(values) < 2 or values.str.match(_QUARTER).mean() < 0.8:
+        return
+    raise DataValidationError(
+        f"{name} is by quarter ({plain(header, 40)} holds quarters, e.g. "
+        f"{plain(values.iloc[0], 20)}): the forecasts need one row per month (or per day). "
+        "Export the figures by month."
+    )
+
+
 def canonical_frame(
     name: str,
     data: bytes,
@@ -188,6 +210,12 @@ def canonical_frame(
     decisions = _decide(raw, wanted, prefer_totals=wide)
     _record_decisions(name, raw, decisions, summary)
     mapping = {d.source: d.target for d in decisions if d.target is not None}
+    # The date column, or with none, any unmapped column, holding quarters: a quarterly export
+    # (a monthly one may carry a quarter column beside its dates).
+    has_date = "date" in mapping.values()
+    for header in raw.columns:
+        if mapping.get(header) == "date" or (not has_date and header not in mapping):
+            _refuse_quarters(name, header, raw[header])
     if "date" not in mapping.values():
         raise DataValidationError(
             f"{name} has no date column. Columns found: "

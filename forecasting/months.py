@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from .columns import COLUMN_LABELS
@@ -127,6 +128,22 @@ def _skip_reason(series: pd.Series, months: int) -> str | None:
     return None
 
 
+def _refuse_spaced(revenue: pd.Series) -> None:
+    """Revenue in every third (or twelfth) month only: a quarterly (or yearly) export, not a
+    monthly one with gaps."""
+    present = revenue.index[revenue.notna()]
+    if len(present) < 3:
+        return
+    steps = np.diff([m.year * 12 + m.month for m in present])
+    for step, what in ((3, "quarter"), (12, "year")):
+        if float(np.mean(steps == step)) >= 0.8:
+            shown = ", ".join(month_label(m) for m in present[:3])
+            raise DataValidationError(
+                f"Revenue is given once a {what} ({shown}, ...): the forecasts need one row "
+                "per month (or per day). Export the figures by month."
+            )
+
+
 def fill_gaps(monthly: pd.DataFrame, summary: IngestSummary) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Interior gaps interpolated and flagged; a column that starts late keeps its missing first
     months (its metrics start where it starts); mostly-missing or early-stopping columns are
@@ -136,6 +153,7 @@ def fill_gaps(monthly: pd.DataFrame, summary: IngestSummary) -> tuple[pd.DataFra
         reason = _skip_reason(monthly[col], len(monthly))
         if reason is not None:
             if col == "revenue":
+                _refuse_spaced(monthly[col])
                 raise DataValidationError(
                     f"Revenue is missing in most months: {reason}{_revenue_cause(summary)}"
                 )

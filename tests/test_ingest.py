@@ -678,3 +678,28 @@ def test_several_rows_a_month_are_not_called_a_month_given_twice() -> None:
     result = ingest_one(csv_bytes(["Date", "Invoice", "Revenue"], rows))
 
     assert not result.summary.alerts
+
+
+QUARTER_ENDS = pd.date_range("2022-03-31", periods=12, freq="QE")
+
+
+@pytest.mark.parametrize(("header", "labels", "expected"), [
+    ("Quarter", [f"{q.year}-Q{q.quarter}" for q in QUARTER_ENDS], "is by quarter ('Quarter'"),
+    ("Date", [f"Q{q.quarter} {q.year}" for q in QUARTER_ENDS], "is by quarter ('Date'"),
+    ("Date", [f"{q:%Y-%m-%d}" for q in QUARTER_ENDS],
+     "Revenue is given once a quarter (Mar 2022, Jun 2022, Sep 2022, ...)"),
+])
+def test_a_quarterly_export_is_refused_as_quarterly(header: str, labels: list[str],
+                                                    expected: str) -> None:
+    rows = [[label, 300_000 + 1000 * i] for i, label in enumerate(labels)]
+    with pytest.raises(DataValidationError) as caught:
+        ingest_one(csv_bytes([header, "Revenue"], rows), name="by-quarter.csv")
+    assert expected in str(caught.value)
+    assert "Export the figures by month." in str(caught.value)
+
+
+def test_a_monthly_export_with_a_quarter_column_is_read() -> None:
+    months = pd.date_range("2023-01-31", periods=14, freq="ME")
+    rows = [[f"{m:%Y-%m-%d}", f"{m.year}-Q{m.quarter}", 1000 + i] for i, m in enumerate(months)]
+    result = ingest_one(csv_bytes(["Date", "Fiscal Quarter", "Revenue"], rows))
+    assert len(result.monthly) == 14

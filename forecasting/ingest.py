@@ -25,6 +25,7 @@ from .months import (
     drop_partial_edge_months,
     fill_gaps,
     month_label,
+    refuse_spaced_rows,
     trim_to_revenue,
 )
 from .settings import INPUT_LIMITS, InputLimits
@@ -135,6 +136,7 @@ def ingest(
     summary = IngestSummary([f.name for f in files], {}, {})
     rows = drop_partial_edge_months(_rows(files, mapping, summary, limits), summary)
     rows = drop_subtotal_rows(rows, [c for c in ENTITIES if c in rows], summary)
+    refuse_spaced_rows(rows["month"])
     summary.rows_used = len(rows)
     # A label on a one-row-per-month export (the company's row tagged with a region) is not a
     # split of the company: only several rows in a month make entities.

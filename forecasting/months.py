@@ -20,6 +20,7 @@ __all__ = [
     "drop_partial_edge_months",
     "fill_gaps",
     "month_label",
+    "refuse_spaced_rows",
     "trim_to_revenue",
 ]
 
@@ -128,10 +129,10 @@ def _skip_reason(series: pd.Series, months: int) -> str | None:
     return None
 
 
-def _refuse_spaced(revenue: pd.Series) -> None:
-    """Revenue in every third (or twelfth) month only: a quarterly (or yearly) export, not a
-    monthly one with gaps."""
-    present = revenue.index[revenue.notna()]
+def refuse_spaced_rows(months: pd.Series) -> None:
+    """Rows in every third (or twelfth) month only: a quarterly (or yearly) export, not a
+    monthly one with gaps (a month with a row and no revenue is a gap)."""
+    present = pd.DatetimeIndex(sorted(set(months)))
     if len(present) < 3:
         return
     steps = np.diff([m.year * 12 + m.month for m in present])
@@ -139,8 +140,8 @@ def _refuse_spaced(revenue: pd.Series) -> None:
         if float(np.mean(steps == step)) >= 0.8:
             shown = ", ".join(month_label(m) for m in present[:3])
             raise DataValidationError(
-                f"Revenue is given once a {what} ({shown}, ...): the forecasts need one row "
-                "per month (or per day). Export the figures by month."
+                f"The rows come once a {what} ({shown}, ...): the forecasts need one row per "
+                "month (or per day). Export the figures by month."
             )
 
 
@@ -153,7 +154,6 @@ def fill_gaps(monthly: pd.DataFrame, summary: IngestSummary) -> tuple[pd.DataFra
         reason = _skip_reason(monthly[col], len(monthly))
         if reason is not None:
             if col == "revenue":
-                _refuse_spaced(monthly[col])
                 raise DataValidationError(
                     f"Revenue is missing in most months: {reason}{_revenue_cause(summary)}"
                 )

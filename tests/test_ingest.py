@@ -687,7 +687,7 @@ QUARTER_ENDS = pd.date_range("2022-03-31", periods=12, freq="QE")
     ("Quarter", [f"{q.year}-Q{q.quarter}" for q in QUARTER_ENDS], "is by quarter ('Quarter'"),
     ("Date", [f"Q{q.quarter} {q.year}" for q in QUARTER_ENDS], "is by quarter ('Date'"),
     ("Date", [f"{q:%Y-%m-%d}" for q in QUARTER_ENDS],
-     "Revenue is given once a quarter (Mar 2022, Jun 2022, Sep 2022, ...)"),
+     "The rows come once a quarter (Mar 2022, Jun 2022, Sep 2022, ...)"),
 ])
 def test_a_quarterly_export_is_refused_as_quarterly(header: str, labels: list[str],
                                                     expected: str) -> None:

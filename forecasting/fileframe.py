@@ -135,11 +135,44 @@ def _layout(table: RawTable, name: str, summary: IngestSummary) -> pd.DataFrame:
     return wide.frame
 
 
+_THREE_DECIMALS: Final = re.compile(r"^-?[1-9][0-9]{0,2}\.[0-9]{3}$")
+
+
+def _three_decimals(cells: pd.Series, column: AmountColumn) -> str | None:
+    """The first cell, when every amount has exactly three decimals ('100.691') and was read
+    as a decimal, as a comma-delimited file writes them: they may be thousands with a dot
+    (100,691), as some European exports write them, which would make each 1,000 times larger."""
+    text = cells.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if len(text) < 3 or not text.str.match(_THREE_DECIMALS).all():
+        return None
+    if float(np.nanmax(np.abs(column.values.to_numpy()))) >= 1000:
+        return None
+    return str(text.iloc[0])
+
+
+def _warn_three_decimals(name: str, found: dict[str, str], summary: IngestSummary) -> None:
+    if not found:
+        return
+    headers = [plain(h, 40) for h in found]
+    shown = ", ".join(headers[:3]) + (f" and {len(headers) - 3} more" if len(headers) > 3 else "")
+    example = next(iter(found.values()))
+    summary.warnings.append(
+        f"Every amount in {shown} ({name}) has exactly three decimals (e.g. {plain(example, 20)}):"
+        " they were read as decimals. If the dot separates thousands "
+        f"({example} meaning {example.replace('.', ',')}), every amount is 1,000 times larger: "
+        "export with a semicolon delimiter, or without thousands separators."
+    )
+
+
 def _amounts(
     name: str, header: str, canonical: str, cells: pd.Series, semicolon: bool,
-    summary: IngestSummary,
+    summary: IngestSummary, three_decimals: dict[str, str],
 ) -> pd.Series | None:
     column: AmountColumn = parse_amount_column(cells, semicolon_file=semicolon)
+    example = _three_decimals(cells, column)
+    if example is not None:
+        three_decimals[header] = example
     if column.unreadable:
         summary.unreadable_values[canonical] = (
             summary.unreadable_values.get(canonical, 0) + column.unreadable
@@ -223,6 +256,7 @@ def canonical_frame(
             "'Transaction Date', 'Month'), or map it to 'date'."
         )
     frame = pd.DataFrame(index=raw.index)
+    three_decimals: dict[str, str] = {}
     for header, canonical in mapping.items():
         if canonical == "date":
             dates = parse_date_column(raw[header])
@@ -233,9 +267,10 @@ def canonical_frame(
             frame[canonical] = raw[header].astype(str).str.strip()
         else:
             values = _amounts(name, header, canonical, raw[header], table.delimiter == ";",
-                              summary)
+                              summary, three_decimals)
             if values is not None:
                 frame[canonical] = values
+    _warn_three_decimals(name, three_decimals, summary)
     # "Exact duplicate" compares every column of the export, ignored ones too: two invoices of
     # the same amount on the same day are two sales, not one.
     frame["_row"] = pd.util.hash_pandas_object(raw, index=False).to_numpy(dtype=np.uint64)

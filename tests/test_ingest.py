@@ -703,3 +703,21 @@ def test_a_monthly_export_with_a_quarter_column_is_read() -> None:
     rows = [[f"{m:%Y-%m-%d}", f"{m.year}-Q{m.quarter}", 1000 + i] for i, m in enumerate(months)]
     result = ingest_one(csv_bytes(["Date", "Fiscal Quarter", "Revenue"], rows))
     assert len(result.monthly) == 14
+
+
+def test_amounts_that_all_have_three_decimals_in_a_comma_file_are_questioned_once() -> None:
+    months = pd.date_range("2023-01-31", periods=14, freq="ME")
+    rows = [[f"{m:%Y-%m-%d}", f"{100 + i}.{(37 * i) % 1000:03d}", f"{60 + i}.500"]
+            for i, m in enumerate(months)]
+    result = ingest_one(csv_bytes(["Date", "Revenue", "Expenses"], rows))
+
+    assert result.monthly["revenue"].iloc[0] == 100.0  # read as written: decimals
+    (warning,) = [w for w in result.summary.warnings if "three decimals" in w]
+    assert warning.startswith("Every amount in 'Revenue', 'Expenses' (export.csv) has exactly")
+    assert "every amount is 1,000 times larger" in warning
+
+
+def test_amounts_with_cents_are_not_questioned() -> None:
+    rows = [[d, f"{r}.50"] for d, r in monthly_rows()]
+    result = ingest_one(csv_bytes(["Date", "Revenue"], rows))
+    assert not [w for w in result.summary.warnings if "three decimals" in w]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from .report_types import MappingDecisionRow
-from .vocabulary import BLOCKER_REASONS, KEYWORDS, PHRASES
+from .vocabulary import BLOCKER_REASONS, CAVEATS, KEYWORDS, PHRASES
 
 __all__ = [
     "BALANCES",
@@ -179,6 +179,9 @@ def _guess(header: str) -> tuple[str | None, Confidence, str]:
     tokens = _tokens(header)
     phrase = _phrase_match(tokens)
     if phrase is not None:
+        caveat = CAVEATS.get(" ".join(tokens))
+        if caveat is not None:
+            return phrase[0], "medium", f"a known name, but {caveat}"
         return phrase[0], "high", phrase[1]
     canonical, blocked = closest_meaning(header)
     if canonical is not None and not blocked:

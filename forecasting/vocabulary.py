@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["BLOCKER_REASONS", "KEYWORDS", "PHRASES"]
+__all__ = ["BLOCKER_REASONS", "CAVEATS", "KEYWORDS", "PHRASES"]
 
 PHRASES: Final[dict[str, tuple[str, ...]]] = {
     "date": (
@@ -129,6 +129,14 @@ KEYWORDS: Final[tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]] = (
     ("cash", ("cash",),
      frozenset({"conversion", "cycle", "flow", "burn", "runway", "ratio", "restricted"})),
 )
+
+# Known names taken with medium confidence, and why: they usually mean the column, not always.
+CAVEATS: Final[dict[str, str]] = {
+    "net cash flow": (
+        "net cash flow often also holds investing and financing flows; map it to 'ignore' if "
+        "this one does"
+    ),
+}
 
 BLOCKER_REASONS: Final[dict[str, str]] = {
     "capital": "capital spending is an investment, not an operating expense",

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecasting import DataValidationError, SourceFile, ingest
-from forecasting.columns import guess_mapping
+from forecasting.columns import guess_mapping, map_columns
 from forecasting.parsing import parse_amounts, parse_dates
 
 MONTHS_14 = pd.date_range("2023-01-01", periods=14, freq="MS")
@@ -721,3 +721,12 @@ def test_amounts_with_cents_are_not_questioned() -> None:
     rows = [[d, f"{r}.50"] for d, r in monthly_rows()]
     result = ingest_one(csv_bytes(["Date", "Revenue"], rows))
     assert not [w for w in result.summary.warnings if "three decimals" in w]
+
+
+def test_net_cash_flow_is_taken_as_operating_cash_flow_with_a_caveat() -> None:
+    (decision,) = map_columns(["Net Cash Flow"])
+    assert decision.target == "cashflow"
+    assert decision.confidence == "medium"
+    assert "investing and financing flows" in decision.reason
+    (plain_name,) = map_columns(["Operating Cash Flow"])
+    assert plain_name.confidence == "high"

@@ -176,8 +176,10 @@ def test_a_series_whose_worker_dies_once_is_retried_alone_and_gives_its_forecast
     results = list(run_jobs([dataclasses.replace(revenue, series=series), *others],
                             process_pool, max_in_flight=2))
 
-    # Each of revenue's fit pieces and its combination delivered once, the one that died twice.
-    assert deliveries.count == pieces_of(revenue) + 1 + 1
+    # Each of revenue's fit pieces and its combination delivered once, the one that died twice;
+    # a sibling piece already handed to the pool (two in flight) but not started when its
+    # worker died is cancelled and retried with it, so it may be delivered twice too.
+    assert pieces_of(revenue) + 2 <= deliveries.count <= pieces_of(revenue) + 3
     assert [r.metric for r in results][-1] == "revenue", "finished after the others"
     by_metric = {r.metric: r for r in results}
     others_done = max(by_metric[m].finished for m in ("ar", "dso"))

@@ -146,7 +146,8 @@ def _three_decimals(cells: pd.Series, column: AmountColumn) -> str | None:
     text = text[text != ""]
     if len(text) < 3 or not text.str.match(_THREE_DECIMALS).all():
         return None
-    if float(np.nanmax(np.abs(column.values.to_numpy()))) >= 1000:
+    read = np.abs(column.values.to_numpy(dtype=float))
+    if not np.isfinite(read).any() or float(np.nanmax(read)) >= 1000:
         return None
     return str(text.iloc[0])
 

@@ -25,6 +25,9 @@ def _months(index: pd.Index, limit: int = 4) -> str:
                                          else "")
 
 
+_PROFIT_GAP: Final = 0.10  # of revenue: beyond rounding and small other items
+
+
 def _alert(severity: Severity, metric: str, title: str, detail: str) -> Alert:
     return {"severity": severity, "metric": metric, "title": title, "detail": detail}
 
@@ -201,6 +204,38 @@ def _revenue(monthly: pd.DataFrame) -> list[Alert]:
     return out
 
 
+def _profit_apart(monthly: pd.DataFrame, values: pd.DataFrame) -> list[Alert]:
+    """A profit column far from revenue − expenses in most months: it may hold income or costs
+    the expenses column leaves out (other income, tax, interest), or leave out some it holds.
+    Margins use the profit column, so the user should know which figure it is."""
+    if "profit" not in monthly or "expenses" not in values:
+        return []
+    revenue = monthly["revenue"]
+    costs = values["expenses"]
+    if "marketing" in monthly:  # a cost line of its own in exports that show it apart
+        costs = costs + monthly["marketing"].fillna(0.0)
+    own = (revenue - costs).where(revenue > 0)
+    gap = ((monthly["profit"] - own) / revenue).dropna()
+    apart = gap[gap.abs() > _PROFIT_GAP]
+    if gap.empty or len(apart) < 0.5 * len(gap):
+        return []
+    last = apart.index[-1]
+    spend = " − marketing" if "marketing" in monthly else ""
+    profit_share = monthly.at[last, "profit"] / revenue[last]
+    own_share = own[last] / revenue[last]
+    return [_alert(
+        "low",
+        "profit_margin",
+        "Profit column differs from revenue − expenses",
+        f"The profit column differs from revenue − expenses{spend} by more than "
+        f"{_PROFIT_GAP:.0%} of revenue in {len(apart)} of {len(gap)} months "
+        f"({_months(apart.index)}; {pd.Timestamp(str(last)):%b %Y}: profit "
+        f"{profit_share:.0%} of revenue, revenue − expenses{spend} {own_share:.0%}): it may count "
+        "income or costs the expenses column leaves out (other income, interest, tax), or the "
+        "other way round. Margins use the profit column.",
+    )]
+
+
 def plausibility_alerts(monthly: pd.DataFrame, kpis: KpiFrame) -> list[Alert]:
     """Every plausibility rule that fires, as {severity, metric, title, detail}."""
     values = kpis.values
@@ -209,4 +244,5 @@ def plausibility_alerts(monthly: pd.DataFrame, kpis: KpiFrame) -> list[Alert]:
         *_days_outside(monthly, values),
         *_margins(monthly, values),
         *_revenue(monthly),
+        *_profit_apart(monthly, values),
     ]

@@ -186,3 +186,19 @@ def test_negative_costs_under_payables_are_named_instead_of_the_balance(
     assert "DPO is implausible" not in alerts
     assert [a["detail"] for a in alerts.values() if a["detail"].startswith(detail[:20])] == [
         detail]
+
+
+def test_a_profit_column_far_from_revenue_minus_expenses_is_questioned() -> None:
+    frame = monthly(profit=np.linspace(10_000, 13_000, 24) * 0.45)  # 45% margin, books say ~45%
+    assert "Profit column differs from revenue − expenses" not in alerts_for(frame)
+    frame = monthly(profit=np.linspace(10_000, 13_000, 24) * 0.80)  # 80%: other income?
+    alert = alerts_for(frame)["Profit column differs from revenue − expenses"]
+    assert alert["severity"] == "low"
+    assert "in 24 of 24 months" in alert["detail"]
+    assert "Dec 2024: profit 80% of revenue, revenue − expenses 54%" in alert["detail"]
+
+
+def test_marketing_shown_apart_counts_as_a_cost_line() -> None:
+    revenue = np.linspace(10_000, 13_000, 24)
+    frame = monthly(marketing=np.full(24, 1_500.0), profit=revenue - 6_000 - 1_500)
+    assert "Profit column differs from revenue − expenses" not in alerts_for(frame)

@@ -1,7 +1,7 @@
 """Plausibility of the KPIs a finance user is about to sign off: days outstanding outside a
 year or under a day, negative or near-zero equity, margins beyond ±100%, a month of revenue ten
-times its neighbours, months of zero or negative revenue (or costs). Each alert names the months,
-the numbers and the likeliest cause."""
+times its neighbours, months of zero or negative revenue (or costs), a profit column far from
+revenue − expenses. Each alert names the months, the numbers and the likeliest cause."""
 
 from __future__ import annotations
 

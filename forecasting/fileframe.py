@@ -142,7 +142,10 @@ def _three_decimals(cells: pd.Series, column: AmountColumn) -> str | None:
     """The first cell, when every amount has exactly three decimals ('100.691') and was read
     as a decimal, as a comma-delimited file writes them: they may be thousands with a dot
     (100,691), as some European exports write them, which would make each 1,000 times larger."""
-    text = cells.dropna().astype(str).str.strip()
+    present = cells.dropna()
+    if not _sample(present).str.match(_THREE_DECIMALS).all():  # most columns stop here
+        return None
+    text = present.astype(str).str.strip()
     text = text[text != ""]
     if len(text) < 3 or not text.str.match(_THREE_DECIMALS).all():
         return None
@@ -244,13 +247,12 @@ def canonical_frame(
     decisions = _decide(raw, wanted, prefer_totals=wide)
     _record_decisions(name, raw, decisions, summary)
     mapping = {d.source: d.target for d in decisions if d.target is not None}
-    # The date column, or with none, any unmapped column, holding quarters: a quarterly export
-    # (a monthly one may carry a quarter column beside its dates).
-    has_date = "date" in mapping.values()
-    for header in raw.columns:
-        if mapping.get(header) == "date" or (not has_date and header not in mapping):
-            _refuse_quarters(name, header, raw[header])
     if "date" not in mapping.values():
+        # An unmapped column of quarters instead: a quarterly export (only looked for here, as
+        # a monthly one may carry a quarter column beside its dates).
+        for header in raw.columns:
+            if header not in mapping:
+                _refuse_quarters(name, header, raw[header])
         raise DataValidationError(
             f"{name} has no date column. Columns found: "
             f"{', '.join(plain(c, 40) for c in raw.columns[:30])}. Name one of them 'Date' (or "
@@ -261,6 +263,8 @@ def canonical_frame(
     for header, canonical in mapping.items():
         if canonical == "date":
             dates = parse_date_column(raw[header])
+            if dates.values.notna().mean() < 0.5:  # quarter labels read as no date at all
+                _refuse_quarters(name, header, raw[header])
             frame["date"] = dates.values
             summary.date_orders[name] = f"{dates.order} ({dates.reason})"
             summary.add_drop("date outside 1900–2199", dates.out_of_range)

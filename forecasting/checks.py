@@ -211,16 +211,15 @@ def _profit_apart(monthly: pd.DataFrame, values: pd.DataFrame) -> list[Alert]:
     if "profit" not in monthly or "expenses" not in values:
         return []
     revenue = monthly["revenue"]
-    costs = values["expenses"]
+    costs, spend = values["expenses"], ""
     if "marketing" in monthly:  # a cost line of its own in exports that show it apart
-        costs = costs + monthly["marketing"].fillna(0.0)
+        costs, spend = costs + monthly["marketing"].fillna(0.0), " − marketing"
     own = (revenue - costs).where(revenue > 0)
     gap = ((monthly["profit"] - own) / revenue).dropna()
     apart = gap[gap.abs() > _PROFIT_GAP]
     if gap.empty or len(apart) < 0.5 * len(gap):
         return []
     last = apart.index[-1]
-    spend = " − marketing" if "marketing" in monthly else ""
     profit_share = monthly.at[last, "profit"] / revenue[last]
     own_share = own[last] / revenue[last]
     return [_alert(
